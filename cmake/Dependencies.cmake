@@ -1,0 +1,19 @@
+# The Debian 12 packages the build uses (see scripts/install-deps.sh).
+find_package(Threads REQUIRED)
+find_package(Protobuf REQUIRED)
+find_package(gRPC CONFIG REQUIRED)
+find_package(absl CONFIG REQUIRED)
+find_package(GTest CONFIG REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(benchmark CONFIG QUIET)
+find_package(LEMON CONFIG QUIET)
+
+# MySQL Connector/C++ 1.1 ships no CMake config.
+find_path(MYSQLCPPCONN_INCLUDE_DIR NAMES mysql_driver.h cppconn/driver.h REQUIRED)
+find_library(MYSQLCPPCONN_LIBRARY NAMES mysqlcppconn REQUIRED)
+add_library(mysqlcppconn::mysqlcppconn UNKNOWN IMPORTED)
+set_target_properties(mysqlcppconn::mysqlcppconn PROPERTIES
+  IMPORTED_LOCATION "${MYSQLCPPCONN_LIBRARY}"
+  INTERFACE_INCLUDE_DIRECTORIES "${MYSQLCPPCONN_INCLUDE_DIR}")
+
+set(GRPC_PROTO_DIR /usr/share/grpc-proto)

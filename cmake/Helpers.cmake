@@ -1,0 +1,45 @@
+# Warnings for our own code only (generated code is compiled without them).
+function(inburgering_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wno-unused-parameter)
+  if(INBURGERING_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+if(INBURGERING_SANITIZE)
+  add_compile_options(-fsanitize=${INBURGERING_SANITIZE} -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=${INBURGERING_SANITIZE})
+endif()
+
+# Embeds migrations/NNN_*.sql into the binary, so an image needs no extra files and a binary can
+# never run against the migrations of another version.
+#   inburgering_migrations(OUTPUT var DIR migrations NAMESPACE inburgering::intake)
+# generates a .cc (its path in `var`, to add to a target) defining
+# `const std::vector<inburgering::Migration>& Migrations()` in that namespace.
+function(inburgering_migrations)
+  cmake_parse_arguments(ARG "" "OUTPUT;DIR;NAMESPACE" "" ${ARGN})
+  file(GLOB sql_files CONFIGURE_DEPENDS "${ARG_DIR}/*.sql")
+  list(SORT sql_files)
+  string(REPLACE "::" "_" stem "${ARG_NAMESPACE}")
+  set(out "${CMAKE_CURRENT_BINARY_DIR}/${stem}_migrations.cc")
+  add_custom_command(
+    OUTPUT "${out}"
+    COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNAMESPACE=${ARG_NAMESPACE} "-DFILES=${sql_files}"
+            -P "${PROJECT_SOURCE_DIR}/cmake/EmbedMigrations.cmake"
+    DEPENDS ${sql_files} "${PROJECT_SOURCE_DIR}/cmake/EmbedMigrations.cmake"
+    COMMENT "Embedding migrations ${ARG_NAMESPACE}")
+  set(${ARG_OUTPUT} "${out}" PARENT_SCOPE)
+endfunction()
+
+# One gtest binary per test file, registered with ctest. LABELS: unit or integration.
+function(inburgering_test name)
+  cmake_parse_arguments(ARG "" "LABEL" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
+  inburgering_warnings(${name})
+  add_test(NAME ${name} COMMAND ${name})
+  if(NOT ARG_LABEL)
+    set(ARG_LABEL unit)
+  endif()
+  set_tests_properties(${name} PROPERTIES LABELS ${ARG_LABEL} TIMEOUT 600)
+endfunction()

@@ -1,0 +1,255 @@
+#include "common/outbox.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "common/status.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace inburgering {
+namespace common_schema {
+const std::vector<Migration>& Migrations();  // generated from common/migrations/*.sql
+}  // namespace common_schema
+namespace {
+
+constexpr int kSequenceBatch = 1000;
+
+}  // namespace
+
+const std::vector<Migration>& OutboxMigrations() { return common_schema::Migrations(); }
+
+Outbox::Outbox(MysqlPool& pool, WorkerPool& workers) : pool_(pool), workers_(workers) {}
+
+Outbox::~Outbox() { Stop(); }
+
+void Outbox::Append(PooledConnection& connection, const v1::Event& event) {
+  v1::Event stored = event;
+  stored.clear_sequence();
+  if (!stored.has_occur_time()) {
+    *stored.mutable_occur_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+  }
+  auto& insert = connection.Prepare(
+      "INSERT INTO outbox (aggregate_id, gemeente, payload) VALUES (?, ?, ?)");
+  insert.setString(1, stored.aggregate_id());
+  insert.setString(2, stored.gemeente());
+  insert.setString(3, stored.SerializeAsString());
+  insert.executeUpdate();
+}
+
+void Outbox::Start(absl::Duration poll_interval) {
+  auto head = SequenceOnce();
+  if (!head.ok()) LogWarning("outbox_sequence_failed", {{"code", head.status().ToString()}});
+  thread_ = std::thread([this, poll_interval] { Loop(poll_interval); });
+}
+
+void Outbox::NotifyCommitted() {
+  absl::MutexLock lock(&mu_);
+  kick_ = true;
+}
+
+void Outbox::Stop() {
+  std::map<uint64_t, Waiter> waiters;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+    waiters.swap(waiters_);
+  }
+  for (auto& [token, waiter] : waiters) workers_.Schedule(std::move(waiter.ready));
+  if (thread_.joinable()) thread_.join();
+}
+
+bool Outbox::stopping() const {
+  absl::MutexLock lock(&mu_);
+  return stopping_;
+}
+
+int64_t Outbox::head() const {
+  absl::MutexLock lock(&mu_);
+  return head_;
+}
+
+void Outbox::Loop(absl::Duration poll_interval) {
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return kick_ || stopping_; };
+      mu_.AwaitWithTimeout(absl::Condition(&woken), poll_interval);
+      if (stopping_) return;
+      kick_ = false;
+    }
+    auto head = SequenceOnce();
+    if (!head.ok()) {
+      LogWarning("outbox_sequence_failed", {{"code", absl::StatusCodeToString(head.status().code())}});
+    }
+  }
+}
+
+absl::StatusOr<int64_t> Outbox::SequenceOnce() {
+  int64_t head = 0;
+  bool more = true;
+  while (more) {
+    absl::Status status = pool_.InTransaction("sequence outbox", [&](PooledConnection& c) {
+      std::unique_ptr<sql::ResultSet> rs(
+          c.Prepare("SELECT last_sequence FROM outbox_head WHERE id = 1 FOR UPDATE").executeQuery());
+      if (!rs->next()) return absl::InternalError("sequence outbox: outbox_head is empty");
+      head = rs->getInt64(1);
+      // Rows of transactions still open are locked: skip them, they get numbered once committed.
+      auto& select = c.Prepare(absl::StrCat(
+          "SELECT id FROM outbox WHERE sequence IS NULL ORDER BY id LIMIT ", kSequenceBatch,
+          " FOR UPDATE SKIP LOCKED"));
+      std::unique_ptr<sql::ResultSet> ids(select.executeQuery());
+      auto& assign = c.Prepare("UPDATE outbox SET sequence = ? WHERE id = ?");
+      int n = 0;
+      while (ids->next()) {
+        assign.setInt64(1, ++head);
+        assign.setUInt64(2, ids->getUInt64(1));
+        assign.executeUpdate();
+        ++n;
+      }
+      more = n == kSequenceBatch;
+      if (n > 0) {
+        auto& update = c.Prepare("UPDATE outbox_head SET last_sequence = ? WHERE id = 1");
+        update.setInt64(1, head);
+        update.executeUpdate();
+      }
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return status;
+    Publish(head);
+  }
+  return head;
+}
+
+void Outbox::Publish(int64_t head) {
+  std::vector<std::function<void()>> ready;
+  {
+    absl::MutexLock lock(&mu_);
+    if (head <= head_) return;
+    head_ = head;
+    for (auto it = waiters_.begin(); it != waiters_.end();) {
+      if (it->second.after < head_) {
+        ready.push_back(std::move(it->second.ready));
+        it = waiters_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& r : ready) workers_.Schedule(std::move(r));
+}
+
+uint64_t Outbox::WaitForNewerThan(int64_t after, std::function<void()> ready) {
+  absl::MutexLock lock(&mu_);
+  const uint64_t token = next_token_++;
+  if (head_ > after || stopping_) {
+    workers_.Schedule(std::move(ready));
+  } else {
+    waiters_.emplace(token, Waiter{after, std::move(ready)});
+  }
+  return token;
+}
+
+bool Outbox::CancelWait(uint64_t token) {
+  absl::MutexLock lock(&mu_);
+  return waiters_.erase(token) > 0;
+}
+
+absl::StatusOr<std::vector<v1::Event>> Outbox::ReadAfter(int64_t after, int limit) {
+  std::vector<v1::Event> events;
+  absl::Status status = pool_.Run("read events", [&](PooledConnection& c) {
+    events.clear();
+    auto& select = c.Prepare(
+        "SELECT sequence, payload FROM outbox WHERE sequence > ? ORDER BY sequence LIMIT ?");
+    select.setInt64(1, after);
+    select.setInt(2, limit);
+    std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
+    while (rs->next()) {
+      v1::Event& event = events.emplace_back();
+      std::string payload(rs->getString(2));
+      if (!event.ParseFromString(payload)) {
+        return absl::DataLossError(absl::StrCat("read events: event ", rs->getInt64(1),
+                                                " does not parse"));
+      }
+      event.set_sequence(rs->getInt64(1));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return events;
+}
+
+EventStreamReactor::EventStreamReactor(Outbox& outbox, const v1::StreamEventsRequest& request)
+    : outbox_(outbox), stop_at_head_(request.stop_at_head()), after_(request.after_sequence()) {
+  absl::MutexLock lock(&mu_);
+  busy_ = true;
+  outbox_.workers().Schedule([this] { Fetch(); });
+}
+
+void EventStreamReactor::Fetch() {
+  int64_t after;
+  {
+    absl::MutexLock lock(&mu_);
+    if (cancelled_) return FinishOnce(grpc::Status::CANCELLED);
+    after = after_;
+  }
+  auto events = outbox_.ReadAfter(after, 256);
+  absl::MutexLock lock(&mu_);
+  busy_ = false;
+  if (cancelled_) return FinishOnce(grpc::Status::CANCELLED);
+  if (!events.ok()) return FinishOnce(ToGrpcStatus(events.status()));
+  if (events->empty()) {
+    if (stop_at_head_) return FinishOnce(grpc::Status::OK);
+    if (outbox_.stopping()) {
+      return FinishOnce(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down"));
+    }
+    busy_ = true;  // the wait counts as under way
+    wait_token_ = outbox_.WaitForNewerThan(after, [this] {
+      {
+        absl::MutexLock lock(&mu_);
+        wait_token_ = 0;
+      }
+      Fetch();
+    });
+    return;
+  }
+  batch_ = *std::move(events);
+  next_ = 0;
+  WriteNextOrFetch();
+}
+
+void EventStreamReactor::WriteNextOrFetch() {
+  if (next_ < batch_.size()) {
+    busy_ = true;
+    after_ = batch_[next_].sequence();
+    StartWrite(&batch_[next_++]);
+    return;
+  }
+  busy_ = true;
+  outbox_.workers().Schedule([this] { Fetch(); });
+}
+
+void EventStreamReactor::OnWriteDone(bool ok) {
+  absl::MutexLock lock(&mu_);
+  busy_ = false;
+  if (!ok || cancelled_) return FinishOnce(grpc::Status::CANCELLED);
+  WriteNextOrFetch();
+}
+
+void EventStreamReactor::OnCancel() {
+  absl::MutexLock lock(&mu_);
+  cancelled_ = true;
+  // Only a pending wait needs ending here; a fetch or write under way ends the call itself.
+  if (wait_token_ != 0 && outbox_.CancelWait(wait_token_)) {
+    wait_token_ = 0;
+    busy_ = false;
+    FinishOnce(grpc::Status::CANCELLED);
+  }
+}
+
+void EventStreamReactor::FinishOnce(const grpc::Status& status) {
+  if (finished_) return;
+  finished_ = true;
+  Finish(status);
+}
+
+}  // namespace inburgering

@@ -1,0 +1,114 @@
+// The transactional outbox: a service writes each state change and its Event in one transaction
+// (Outbox::Append), and serves the events in commit order with StreamEvents (EventStreamReactor).
+//
+// Why a sequencer: AUTO_INCREMENT ids are handed out at insert time but become visible at commit
+// time, so a reader that saw id 100 can later find id 99 appear. Rows are therefore inserted
+// unnumbered, and one sequencer at a time (serialised by a lock on outbox_head, so also across
+// replicas) numbers the committed ones. A stream reader then never misses an event.
+//
+// Thread-safe. Events carry no personal identifiers (see events.proto).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/support/server_callback.h>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/migrations.h"
+#include "common/mysql_pool.h"
+#include "common/worker_pool.h"
+#include "inburgering/v1/events.pb.h"
+
+namespace inburgering {
+
+// Migrations of the outbox and consumer_cursors tables; apply them with the service's own.
+const std::vector<Migration>& OutboxMigrations();
+
+class Outbox {
+ public:
+  Outbox(MysqlPool& pool, WorkerPool& workers);
+  ~Outbox();
+
+  // Adds `event` (sequence and occur_time are set by the outbox) within the caller's open
+  // transaction on `connection`. Throws sql::SQLException like any statement.
+  static void Append(PooledConnection& connection, const v1::Event& event);
+
+  // Starts the sequencer thread. Call NotifyCommitted() after committing an Append so that it runs
+  // at once; it also runs every `poll_interval` to pick up rows written by other replicas.
+  void Start(absl::Duration poll_interval = absl::Milliseconds(100));
+  void NotifyCommitted();
+  // Stops the sequencer and wakes every waiting stream, which then ends.
+  void Stop();
+
+  // Numbers the committed unnumbered rows now; returns the highest sequence. (The thread calls it;
+  // tests call it directly.)
+  absl::StatusOr<int64_t> SequenceOnce();
+
+  // Up to `limit` events with sequence > after, in order.
+  absl::StatusOr<std::vector<v1::Event>> ReadAfter(int64_t after, int limit);
+
+  // The highest sequence known to this process.
+  int64_t head() const;
+
+  // Calls `ready` (on the worker pool) once head() > after, or when stopping. Returns a token for
+  // CancelWait; a wait that already fired cannot be cancelled (CancelWait returns false).
+  uint64_t WaitForNewerThan(int64_t after, std::function<void()> ready);
+  bool CancelWait(uint64_t token);
+  bool stopping() const;
+
+  WorkerPool& workers() { return workers_; }
+
+ private:
+  struct Waiter {
+    int64_t after;
+    std::function<void()> ready;
+  };
+  void Loop(absl::Duration poll_interval);
+  void Publish(int64_t head);
+
+  MysqlPool& pool_;
+  WorkerPool& workers_;
+  mutable absl::Mutex mu_;
+  int64_t head_ ABSL_GUARDED_BY(mu_) = 0;
+  bool kick_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t next_token_ ABSL_GUARDED_BY(mu_) = 1;
+  std::map<uint64_t, Waiter> waiters_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
+};
+
+// Serves StreamEvents from an Outbox: replays from after_sequence, then follows live until the
+// client cancels or the outbox stops. Deletes itself when done.
+class EventStreamReactor : public grpc::ServerWriteReactor<v1::Event> {
+ public:
+  EventStreamReactor(Outbox& outbox, const v1::StreamEventsRequest& request);
+
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override { delete this; }
+
+ private:
+  void Fetch();
+  void WriteNextOrFetch() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FinishOnce(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  Outbox& outbox_;
+  const bool stop_at_head_;
+  absl::Mutex mu_;
+  int64_t after_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::Event> batch_ ABSL_GUARDED_BY(mu_);
+  size_t next_ ABSL_GUARDED_BY(mu_) = 0;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool busy_ ABSL_GUARDED_BY(mu_) = false;  // a fetch or a write is under way
+  uint64_t wait_token_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace inburgering

@@ -1,0 +1,76 @@
+#include "common/server.h"
+
+#include <signal.h>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/server_builder.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "common/tls.h"
+
+namespace inburgering {
+namespace {
+
+sigset_t TerminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
+}
+
+}  // namespace
+
+void BlockTerminationSignals() {
+  sigset_t set = TerminationSignals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+GrpcServer::GrpcServer(std::string address, std::vector<std::string> health_names)
+    : address_(std::move(address)), health_names_(std::move(health_names)) {}
+
+GrpcServer::~GrpcServer() { Shutdown(absl::ZeroDuration()); }
+
+absl::Status GrpcServer::Start() {
+  auto credentials = ServerCredentialsFor(address_);
+  if (!credentials.ok()) return credentials.status();
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(address_, *credentials, &port_);
+  for (grpc::Service* service : services_) builder.RegisterService(service);
+  if (generic_ != nullptr) builder.RegisterCallbackGenericService(generic_);
+  builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", address_));
+  }
+  auto* health = server_->GetHealthCheckService();
+  health->SetServingStatus(true);
+  for (const std::string& name : health_names_) health->SetServingStatus(name, true);
+  LogInfo("server_started", {{"address", address_}, {"port", port_}});
+  return absl::OkStatus();
+}
+
+int GrpcServer::WaitForTerminationSignal() {
+  sigset_t set = TerminationSignals();
+  int signal = 0;
+  sigwait(&set, &signal);
+  LogInfo("shutdown_requested", {{"signal", signal}});
+  Shutdown();
+  return 0;
+}
+
+void GrpcServer::Shutdown(absl::Duration grace) {
+  if (server_ == nullptr || shut_down_) return;
+  shut_down_ = true;
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  for (auto& hook : shutdown_hooks_) hook();
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  server_->Wait();
+  LogInfo("server_stopped", {{"address", address_}});
+}
+
+}  // namespace inburgering
