@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/principal.h"
 #include "common/status.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -250,6 +251,33 @@ void EventStreamReactor::FinishOnce(const grpc::Status& status) {
   if (finished_) return;
   finished_ = true;
   Finish(status);
+}
+
+namespace {
+
+// A stream that only reports why it was refused.
+class RefusedStream : public grpc::ServerWriteReactor<v1::Event> {
+ public:
+  explicit RefusedStream(const grpc::Status& status) { Finish(status); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::Event>* ServeEventStream(const grpc::CallbackServerContext& context,
+                                                      Outbox& outbox,
+                                                      const v1::StreamEventsRequest& request) {
+  auto principal = PrincipalFromContext(context);
+  if (!principal.ok()) return new RefusedStream(ToGrpcStatus(principal.status()));
+  if (principal->role != Role::kService) {
+    return new RefusedStream(
+        grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "only services may stream events"));
+  }
+  if (request.after_sequence() < 0) {
+    return new RefusedStream(
+        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "after_sequence: must not be negative"));
+  }
+  return new EventStreamReactor(outbox, request);
 }
 
 }  // namespace inburgering

@@ -111,4 +111,10 @@ class EventStreamReactor : public grpc::ServerWriteReactor<v1::Event> {
   uint64_t wait_token_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
+// The StreamEvents handler of every service: only callers with the service role may follow a
+// stream (it carries every gemeente's changes); others get PERMISSION_DENIED/UNAUTHENTICATED.
+grpc::ServerWriteReactor<v1::Event>* ServeEventStream(const grpc::CallbackServerContext& context,
+                                                      Outbox& outbox,
+                                                      const v1::StreamEventsRequest& request);
+
 }  // namespace inburgering

@@ -1,0 +1,21 @@
+// Identifiers and request fingerprints.
+//
+// NewId() makes a 26-character ULID (Crockford base32 of 48 bits of milliseconds and 80 random
+// bits): unique without coordination between replicas, and sortable by creation time.
+// RequestFingerprint() is the SHA-256 of a message's deterministic serialization, to tell a replay
+// of a create (same request_id, same content) from a conflicting reuse of its request_id.
+#pragma once
+
+#include <string>
+
+#include "google/protobuf/message.h"
+
+namespace inburgering {
+
+std::string NewId();
+// 32 raw bytes.
+std::string RequestFingerprint(const google::protobuf::Message& message);
+// Hex of a string of bytes (for logs of fingerprints and token hashes).
+std::string HexEncode(const std::string& bytes);
+
+}  // namespace inburgering

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Stops the dev stack: services and gateway (SIGTERM, they drain), then MariaDB.
+# --services-only leaves MariaDB running.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+for name in gateway reporting matching intake; do
+  pidfile="$RUN_DIR/$name.pid"
+  [ -f "$pidfile" ] || continue
+  pid=$(cat "$pidfile")
+  if kill -0 "$pid" 2>/dev/null; then
+    log "stopping $name"
+    kill -TERM "$pid"
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+  fi
+  rm -f "$pidfile"
+done
+[ "${1:-}" = "--services-only" ] || db_stop
