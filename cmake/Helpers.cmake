@@ -34,6 +34,8 @@ endfunction()
 # One gtest binary per test file, registered with ctest. LABELS: unit or integration.
 function(inburgering_test name)
   cmake_parse_arguments(ARG "" "LABEL" "SOURCES;LIBS" ${ARGN})
+  # Integration tests include tests/support headers by their repo path.
+  include_directories(${PROJECT_SOURCE_DIR})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
   inburgering_warnings(${name})
