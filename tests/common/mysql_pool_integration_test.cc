@@ -1,0 +1,118 @@
+// MysqlPool and migrations against real MariaDB servers: the shared test server, and a private
+// one that the reconnect test kills and restarts.
+#include <gtest/gtest.h>
+
+#include "common/migrations.h"
+#include "common/mysql_pool.h"
+#include "tests/support/private_mariadb.h"
+#include "tests/support/test_database.h"
+
+namespace inburgering {
+namespace {
+
+const std::vector<Migration> kMigrations = {
+    {1, "001_items", "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL);"},
+    {2, "002_index", "CREATE INDEX items_name ON items (name);\n"
+                     "INSERT INTO items VALUES (1, 'eerste');"},
+};
+
+absl::Status Insert(MysqlPool& pool, int id, const std::string& name) {
+  return pool.InTransaction("insert item", [&](PooledConnection& c) {
+    auto& insert = c.Prepare("INSERT INTO items (id, name) VALUES (?, ?)");
+    insert.setInt(1, id);
+    insert.setString(2, name);
+    insert.executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
+TEST(Migrations, ApplyingTwiceAppliesNothingTheSecondTime) {
+  auto db = testing::TestDatabase::Create();
+  ASSERT_TRUE(db.ok()) << db.status();
+  int applied = -1;
+  ASSERT_TRUE(ApplyMigrations((*db)->pool(), kMigrations, &applied).ok());
+  EXPECT_EQ(applied, 2);
+  ASSERT_TRUE(ApplyMigrations((*db)->pool(), kMigrations, &applied).ok());
+  EXPECT_EQ(applied, 0);
+  EXPECT_EQ(*(*db)->QueryInt("SELECT COUNT(*) FROM items"), 1);
+  EXPECT_EQ(*(*db)->QueryInt("SELECT COUNT(*) FROM schema_migrations"), 2);
+}
+
+TEST(Migrations, ADifferentMigrationUnderARecordedVersionIsRefused) {
+  auto db = testing::TestDatabase::Create(kMigrations);
+  ASSERT_TRUE(db.ok()) << db.status();
+  std::vector<Migration> other = kMigrations;
+  other[1].name = "002_something_else";
+  EXPECT_EQ(ApplyMigrations((*db)->pool(), other).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(MysqlPool, TransactionCommitsOnOkAndRollsBackOnError) {
+  auto db = testing::TestDatabase::Create(kMigrations);
+  ASSERT_TRUE(db.ok()) << db.status();
+  MysqlPool& pool = (*db)->pool();
+  ASSERT_TRUE(Insert(pool, 2, "tweede").ok());
+  absl::Status failed = pool.InTransaction("insert then refuse", [](PooledConnection& c) {
+    auto& insert = c.Prepare("INSERT INTO items (id, name) VALUES (?, ?)");
+    insert.setInt(1, 3);
+    insert.setString(2, "derde");
+    insert.executeUpdate();
+    return absl::FailedPreconditionError("changed my mind");
+  });
+  EXPECT_EQ(failed.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(*(*db)->QueryInt("SELECT COUNT(*) FROM items"), 2);
+  EXPECT_EQ(*(*db)->QueryInt("SELECT COUNT(*) FROM items WHERE id = 3"), 0);
+}
+
+TEST(MysqlPool, DuplicateKeyIsAlreadyExistsWithoutSqlText) {
+  auto db = testing::TestDatabase::Create(kMigrations);
+  ASSERT_TRUE(db.ok()) << db.status();
+  absl::Status duplicate = Insert((*db)->pool(), 1, "nogmaals");
+  EXPECT_EQ(duplicate.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(duplicate.message().find("INSERT"), absl::string_view::npos);
+  EXPECT_EQ(duplicate.message().find("nogmaals"), absl::string_view::npos);
+}
+
+TEST(MysqlPool, ExhaustedPoolAnswersUnavailableAfterTheTimeout) {
+  auto options = testing::TestServerOptions();
+  ASSERT_TRUE(options.ok()) << options.status();
+  options->pool_size = 1;
+  options->acquire_timeout = absl::Milliseconds(100);
+  auto pool = MysqlPool::Create(*options);
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  auto held = (*pool)->Acquire();
+  ASSERT_TRUE(held.ok());
+  EXPECT_EQ((*pool)->Acquire().status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(MysqlPool, ReconnectsAfterTheServerRestarts) {
+  auto server = testing::PrivateMariaDb::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_TRUE((*server)->CreateSchema("app").ok());
+  auto pool = MysqlPool::Create((*server)->Options("app"));
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  ASSERT_TRUE(ApplyMigrations(**pool, kMigrations).ok());
+  // Fill the pool with several idle connections that the crash will leave dead.
+  {
+    std::vector<PooledConnection> held;
+    for (int i = 0; i < 4; ++i) held.push_back(*(*pool)->Acquire());
+  }
+  ASSERT_TRUE(Insert(**pool, 2, "voor").ok());
+
+  ASSERT_TRUE((*server)->Kill().ok());
+  absl::Status down = Insert(**pool, 3, "tijdens");
+  EXPECT_EQ(down.code(), absl::StatusCode::kUnavailable) << down;
+
+  ASSERT_TRUE((*server)->Restart().ok());
+  // The first call after the restart succeeds: dead connections are dropped and replaced.
+  EXPECT_TRUE(Insert(**pool, 4, "na").ok());
+  absl::Status count = (*pool)->Run("count", [](PooledConnection& c) {
+    std::unique_ptr<sql::ResultSet> rs(c.Prepare("SELECT COUNT(*) FROM items").executeQuery());
+    rs->next();
+    EXPECT_EQ(rs->getInt(1), 3);  // 1 from the migration, "voor" and "na"
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(count.ok()) << count;
+}
+
+}  // namespace
+}  // namespace inburgering

@@ -1,0 +1,126 @@
+#include "tests/support/private_mariadb.h"
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+namespace inburgering::testing {
+namespace {
+
+absl::StatusOr<int> FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    close(fd);
+    return absl::InternalError("no free port");
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PrivateMariaDb>> PrivateMariaDb::Start() {
+  char tmpl[] = "/tmp/inburgering-mariadb-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) return absl::InternalError("mkdtemp failed");
+  auto port = FreePort();
+  if (!port.ok()) return port.status();
+  std::unique_ptr<PrivateMariaDb> db(new PrivateMariaDb(tmpl, *port));
+  const std::string install = absl::StrCat(
+      "mariadb-install-db --no-defaults --datadir=", db->dir_, "/data --user=$(id -un) ",
+      "--auth-root-authentication-method=normal --skip-test-db >", db->dir_, "/install.log 2>&1");
+  if (std::system(install.c_str()) != 0) {
+    return absl::InternalError("mariadb-install-db failed");
+  }
+  if (absl::Status s = db->Launch(); !s.ok()) return s;
+  return db;
+}
+
+absl::Status PrivateMariaDb::Launch() {
+  const std::string user = getuid() == 0 ? "root" : "";
+  pid_ = fork();
+  if (pid_ == 0) {
+    const std::string log = absl::StrCat(dir_, "/server.log");
+    freopen(log.c_str(), "a", stdout);
+    freopen(log.c_str(), "a", stderr);
+    std::string datadir = absl::StrCat("--datadir=", dir_, "/data");
+    std::string socket = absl::StrCat("--socket=", dir_, "/mysqld.sock");
+    std::string port = absl::StrCat("--port=", port_);
+    std::string user_flag = absl::StrCat("--user=", user.empty() ? "nobody" : user);
+    execlp("mariadbd", "mariadbd", "--no-defaults", datadir.c_str(), socket.c_str(),
+           port.c_str(), "--bind-address=127.0.0.1", user_flag.c_str(), "--skip-name-resolve",
+           "--skip-log-bin", "--innodb-buffer-pool-size=64M", "--innodb-log-file-size=16M",
+           static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Ready when a client can connect.
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  MysqlOptions options = Options("");
+  options.pool_size = 1;
+  while (absl::Now() < deadline) {
+    if (MysqlPool::Create(options).ok()) return absl::OkStatus();
+    int status;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return absl::InternalError(absl::StrCat("mariadbd exited; see ", dir_, "/server.log"));
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return absl::DeadlineExceededError("mariadbd did not become ready");
+}
+
+MysqlOptions PrivateMariaDb::Options(const std::string& schema) const {
+  MysqlOptions options;
+  options.host = "127.0.0.1";
+  options.port = port_;
+  options.user = "root";
+  options.schema = schema;
+  options.acquire_timeout = absl::Seconds(1);
+  options.connect_timeout = absl::Seconds(1);
+  return options;
+}
+
+absl::Status PrivateMariaDb::CreateSchema(const std::string& schema) {
+  auto pool = MysqlPool::Create(Options(""));
+  if (!pool.ok()) return pool.status();
+  return (*pool)->Run("create schema", [&](PooledConnection& c) {
+    std::unique_ptr<sql::PreparedStatement> s(
+        c.raw().prepareStatement(absl::StrCat("CREATE DATABASE IF NOT EXISTS ", schema)));
+    s->execute();
+    return absl::OkStatus();
+  });
+}
+
+absl::Status PrivateMariaDb::Kill() {
+  if (pid_ <= 0) return absl::FailedPreconditionError("not running");
+  kill(pid_, SIGKILL);
+  int status;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return absl::OkStatus();
+}
+
+absl::Status PrivateMariaDb::Restart() {
+  if (pid_ > 0) return absl::FailedPreconditionError("still running");
+  return Launch();
+}
+
+PrivateMariaDb::~PrivateMariaDb() {
+  if (pid_ > 0) (void)Kill();
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+}  // namespace inburgering::testing
