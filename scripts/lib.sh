@@ -17,6 +17,9 @@ INTAKE_ADDR=127.0.0.1:50061
 MATCHING_ADDR=127.0.0.1:50062
 REPORTING_ADDR=127.0.0.1:50063
 
+# Alive and not a zombie (the stack's parent shell is gone, so nobody may reap it at once).
+alive() { kill -0 "$1" 2>/dev/null && [ "$(ps -o stat= -p "$1" | cut -c1)" != Z ]; }
+
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
@@ -114,10 +117,10 @@ db_stop() {
   if [ -f "$DB_DIR/mariadbd.pid" ]; then
     local pid
     pid=$(cat "$DB_DIR/mariadbd.pid")
-    if kill -0 "$pid" 2>/dev/null; then
+    if alive "$pid"; then
       log "stopping MariaDB"
       kill "$pid"
-      for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+      for _ in $(seq 1 150); do alive "$pid" || break; sleep 0.2; done
     fi
   fi
 }
