@@ -95,9 +95,10 @@ absl::StatusOr<int64_t> Outbox::SequenceOnce() {
       if (!rs->next()) return absl::InternalError("sequence outbox: outbox_head is empty");
       head = rs->getInt64(1);
       // Rows of transactions still open are locked: skip them, they get numbered once committed.
-      auto& select = c.Prepare(absl::StrCat(
-          "SELECT id FROM outbox WHERE sequence IS NULL ORDER BY id LIMIT ", kSequenceBatch,
-          " FOR UPDATE SKIP LOCKED"));
+      auto& select = c.Prepare(
+          "SELECT id FROM outbox WHERE sequence IS NULL ORDER BY id LIMIT ? "
+          "FOR UPDATE SKIP LOCKED");
+      select.setInt(1, kSequenceBatch);
       std::unique_ptr<sql::ResultSet> ids(select.executeQuery());
       auto& assign = c.Prepare("UPDATE outbox SET sequence = ? WHERE id = ?");
       int n = 0;

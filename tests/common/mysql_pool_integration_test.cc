@@ -4,6 +4,7 @@
 
 #include "common/migrations.h"
 #include "common/mysql_pool.h"
+#include "common/startup.h"
 #include "tests/support/private_mariadb.h"
 #include "tests/support/test_database.h"
 
@@ -112,6 +113,28 @@ TEST(MysqlPool, ReconnectsAfterTheServerRestarts) {
     return absl::OkStatus();
   });
   EXPECT_TRUE(count.ok()) << count;
+}
+
+TEST(Durability, TheTestServerOfTheSuiteMakesCommitsDurable) {
+  auto db = testing::TestDatabase::Create();
+  ASSERT_TRUE(db.ok()) << db.status();
+  auto settings = ReadDurabilitySettings((*db)->pool());
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->innodb_flush_log_at_trx_commit, 1);
+  EXPECT_TRUE(settings->durable());
+}
+
+TEST(Durability, LazyFlushingIsRecognisedAsNotDurable) {
+  auto server = testing::PrivateMariaDb::Start({"--innodb-flush-log-at-trx-commit=2"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto pool = MysqlPool::Create((*server)->Options(""));
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  auto settings = ReadDurabilitySettings(**pool);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->innodb_flush_log_at_trx_commit, 2);
+  EXPECT_FALSE(settings->durable());
+  EXPECT_FALSE((DurabilitySettings{1, true, 0}.durable())) << "binlog on but not synced";
+  EXPECT_TRUE((DurabilitySettings{1, false, 0}.durable()));
 }
 
 }  // namespace

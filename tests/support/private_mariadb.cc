@@ -32,12 +32,13 @@ absl::StatusOr<int> FreePort() {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<PrivateMariaDb>> PrivateMariaDb::Start() {
+absl::StatusOr<std::unique_ptr<PrivateMariaDb>> PrivateMariaDb::Start(
+    std::vector<std::string> extra_args) {
   char tmpl[] = "/tmp/inburgering-mariadb-XXXXXX";
   if (mkdtemp(tmpl) == nullptr) return absl::InternalError("mkdtemp failed");
   auto port = FreePort();
   if (!port.ok()) return port.status();
-  std::unique_ptr<PrivateMariaDb> db(new PrivateMariaDb(tmpl, *port));
+  std::unique_ptr<PrivateMariaDb> db(new PrivateMariaDb(tmpl, *port, std::move(extra_args)));
   const std::string install = absl::StrCat(
       "mariadb-install-db --no-defaults --datadir=", db->dir_, "/data --user=$(id -un) ",
       "--auth-root-authentication-method=normal --skip-test-db >", db->dir_, "/install.log 2>&1");
@@ -59,10 +60,15 @@ absl::Status PrivateMariaDb::Launch() {
     std::string socket = absl::StrCat("--socket=", dir_, "/mysqld.sock");
     std::string port = absl::StrCat("--port=", port_);
     std::string user_flag = absl::StrCat("--user=", user.empty() ? "nobody" : user);
-    execlp("mariadbd", "mariadbd", "--no-defaults", datadir.c_str(), socket.c_str(),
-           port.c_str(), "--bind-address=127.0.0.1", user_flag.c_str(), "--skip-name-resolve",
-           "--skip-log-bin", "--innodb-buffer-pool-size=64M", "--innodb-log-file-size=16M",
-           static_cast<char*>(nullptr));
+    std::vector<std::string> args = {"mariadbd", "--no-defaults", datadir, socket, port,
+                                     "--bind-address=127.0.0.1", user_flag, "--skip-name-resolve",
+                                     "--skip-log-bin", "--innodb-buffer-pool-size=64M",
+                                     "--innodb-log-file-size=16M"};
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execvp("mariadbd", argv.data());
     _exit(127);
   }
   // Ready when a client can connect.

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/mysql_pool.h"
@@ -15,7 +16,9 @@ namespace inburgering::testing {
 class PrivateMariaDb {
  public:
   // Initialises a data folder and starts mariadbd; ready when it returns OK.
-  static absl::StatusOr<std::unique_ptr<PrivateMariaDb>> Start();
+  // `extra_args` go to mariadbd, e.g. {"--innodb-flush-log-at-trx-commit=2"}.
+  static absl::StatusOr<std::unique_ptr<PrivateMariaDb>> Start(
+      std::vector<std::string> extra_args = {});
   ~PrivateMariaDb();  // kills the server and removes the data folder
 
   // root over TCP, no password, on `schema` (created by CreateSchema).
@@ -27,11 +30,13 @@ class PrivateMariaDb {
   int port() const { return port_; }
 
  private:
-  PrivateMariaDb(std::string dir, int port) : dir_(std::move(dir)), port_(port) {}
+  PrivateMariaDb(std::string dir, int port, std::vector<std::string> extra_args)
+      : dir_(std::move(dir)), port_(port), extra_args_(std::move(extra_args)) {}
   absl::Status Launch();
 
   std::string dir_;
   int port_;
+  std::vector<std::string> extra_args_;
   pid_t pid_ = -1;
 };
 
