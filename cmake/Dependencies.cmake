@@ -6,7 +6,14 @@ find_package(absl CONFIG REQUIRED)
 find_package(GTest CONFIG REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(benchmark CONFIG QUIET)
-find_package(LEMON CONFIG QUIET)
+# Debian's liblemon-dev installs lemonConfig.cmake (lower case), which defines variables, no target.
+find_package(LEMON CONFIG QUIET NAMES LEMON lemon)
+if(LEMON_FOUND AND NOT TARGET lemon::lemon)
+  add_library(lemon::lemon UNKNOWN IMPORTED)
+  set_target_properties(lemon::lemon PROPERTIES
+    IMPORTED_LOCATION "${LEMON_LIBRARY}"
+    INTERFACE_INCLUDE_DIRECTORIES "${LEMON_INCLUDE_DIRS}")
+endif()
 
 # MySQL Connector/C++ 1.1 ships no CMake config.
 find_path(MYSQLCPPCONN_INCLUDE_DIR NAMES mysql_driver.h cppconn/driver.h REQUIRED)
