@@ -4,6 +4,10 @@
 //
 // Call BlockTerminationSignals() first thing in main, before any thread starts, so that the
 // signals reach only WaitForTerminationSignal().
+//
+// With --health_listen set, a second, plaintext listener serves only grpc.health.v1 (and mirrors
+// the main listener's status): Kubernetes' native grpc probes cannot speak TLS, and the main
+// listener requires mTLS outside loopback.
 #pragma once
 
 #include <functional>
@@ -35,6 +39,8 @@ class GrpcServer {
 
   absl::Status Start();
   int port() const { return port_; }  // the bound port (useful with ":0")
+  // The bound --health_listen port; 0 without one.
+  int health_port() const { return health_port_; }
 
   // Blocks until SIGTERM or SIGINT, then Shutdown(). Returns the exit code (0).
   int WaitForTerminationSignal();
@@ -50,6 +56,8 @@ class GrpcServer {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;
+  std::unique_ptr<grpc::Server> health_server_;  // --health_listen, health service only
+  int health_port_ = 0;
 };
 
 }  // namespace inburgering
