@@ -177,7 +177,7 @@ std::string FormatHuman(const RunReport& r) {
   absl::StrAppendFormat(&out, "rate      %.0f ok/s", r.ok_per_second());
   if (r.statuses.failed() > 0) absl::StrAppendFormat(&out, " (%.0f calls/s)", r.calls_per_second());
   if (open && r.late_sends > 0) {
-    absl::StrAppendFormat(&out, ", %d sends late: every slot was busy (raise --inflight)",
+    absl::StrAppendFormat(&out, ", %d calls waited for a free slot: not keeping up",
                           r.late_sends);
   }
   out += "\n";
@@ -187,6 +187,11 @@ std::string FormatHuman(const RunReport& r) {
                   FormatNanos(h.ValueAtQuantile(0.99)), "  p99.9 ",
                   FormatNanos(h.ValueAtQuantile(0.999)), "  max ", FormatNanos(h.max()),
                   open ? "  (OK calls, from scheduled send)\n" : "  (OK calls)\n");
+  if (open) {
+    absl::StrAppend(&out, "send lag  p50 ", FormatNanos(r.send_lag.ValueAtQuantile(0.5)), "  p99 ",
+                    FormatNanos(r.send_lag.ValueAtQuantile(0.99)), "  max ",
+                    FormatNanos(r.send_lag.max()), "  (included in latency)\n");
+  }
   out += "status   ";
   for (int code = 0; code < StatusCounts::kCodes; ++code) {
     const auto c = static_cast<grpc::StatusCode>(code);

@@ -92,10 +92,11 @@ struct RunReport {
   double target_rate = 0;  // calls/s for open loop; 0 = closed loop
   double warmup_seconds = 0;
   double measured_seconds = 0;  // first measured send to last measured completion
-  uint64_t late_sends = 0;      // open loop: sends more than 1 ms behind schedule (slots all busy)
+  uint64_t late_sends = 0;      // open loop: calls that had to wait for a free slot
   double client_cpu_cores =
       0;  // user+sys CPU of loadgen / wall time: is the client the bottleneck?
   LatencyHistogram latency;
+  LatencyHistogram send_lag;  // open loop: how far behind schedule calls went out
   StatusCounts statuses;
 
   double ok_per_second() const;

@@ -1,0 +1,186 @@
+#include "bench/load_run.h"
+
+#include <sys/prctl.h>
+
+#include <algorithm>
+#include <thread>
+
+namespace inburgering::bench {
+namespace {
+
+uint64_t Nanos(std::chrono::steady_clock::duration d) {
+  return static_cast<uint64_t>(
+      std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::nanoseconds>(d).count()));
+}
+
+}  // namespace
+
+LoadRun::LoadRun(LoadOptions options, const RequestTemplate& requests,
+                 const std::vector<std::shared_ptr<grpc::Channel>>& channels)
+    : options_(std::move(options)), requests_(requests) {
+  for (const auto& channel : channels) {
+    stubs_.push_back(std::make_unique<grpc::GenericStub>(channel));
+    for (int i = 0; i < options_.inflight; ++i) {
+      auto slot = std::make_unique<Slot>();
+      slot->stub = stubs_.back().get();
+      slots_.push_back(std::move(slot));
+    }
+  }
+}
+
+RunReport LoadRun::Run() {
+  start_ = Clock::now();
+  warmup_end_ = start_ + options_.warmup;
+  end_ = options_.requests > 0 ? Clock::time_point::max() : warmup_end_ + options_.duration;
+  active_slots_ = slots_.size();
+  std::thread pacer;
+  if (options_.rate > 0) {
+    {
+      absl::MutexLock lock(&mu_);
+      for (auto& slot : slots_) idle_.push_back(slot.get());
+    }
+    pacer = std::thread([this] { Pace(); });
+  } else {
+    for (auto& slot : slots_) NextClosedLoop(*slot);
+  }
+  done_.WaitForNotification();
+  if (pacer.joinable()) pacer.join();
+
+  RunReport report;
+  report.method = options_.method;
+  report.channels = static_cast<int>(stubs_.size());
+  report.inflight = options_.inflight;
+  report.target_rate = options_.rate;
+  report.warmup_seconds = std::chrono::duration<double>(options_.warmup).count();
+  {
+    absl::MutexLock lock(&mu_);
+    report.late_sends = queued_measured_;
+  }
+  Clock::time_point first = Clock::time_point::max();
+  Clock::time_point last = Clock::time_point::min();
+  for (const auto& slot : slots_) {
+    report.latency.Merge(slot->latency);
+    report.send_lag.Merge(slot->send_lag);
+    report.statuses.Merge(slot->statuses);
+    first = std::min(first, slot->first_measured);
+    last = std::max(last, slot->last_measured);
+  }
+  if (first < last) report.measured_seconds = std::chrono::duration<double>(last - first).count();
+  return report;
+}
+
+std::optional<LoadRun::Call> LoadRun::MakeCall(uint64_t n, Clock::time_point due) {
+  if (due >= end_) return std::nullopt;
+  const bool measured = due >= warmup_end_;
+  if (measured && options_.requests > 0 &&
+      measured_calls_.fetch_add(1, std::memory_order_relaxed) >= options_.requests) {
+    return std::nullopt;
+  }
+  return Call{options_.first_index + n, due, measured};
+}
+
+void LoadRun::NextClosedLoop(Slot& slot) {
+  const std::optional<Call> call =
+      MakeCall(next_call_.fetch_add(1, std::memory_order_relaxed), Clock::now());
+  if (!call) return Retire();
+  Send(slot, *call);
+}
+
+void LoadRun::Pace() {
+  // The default 50 us timer slack would be most of an echo call; ask the kernel for precision.
+  prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  const double nanos_per_call = 1e9 / options_.rate;
+  for (uint64_t n = 0;; ++n) {
+    const Clock::time_point due =
+        start_ +
+        std::chrono::nanoseconds(static_cast<int64_t>(static_cast<double>(n) * nanos_per_call));
+    const std::optional<Call> call = MakeCall(n, due);
+    if (!call) break;
+    // Behind schedule (e.g. after a preemption) the loop sends without sleeping until caught up.
+    std::this_thread::sleep_until(due);
+    Slot* slot = nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      if (idle_.empty()) {
+        queued_.push_back(*call);
+        if (call->measured) ++queued_measured_;
+        continue;
+      }
+      slot = idle_.back();
+      idle_.pop_back();
+    }
+    Send(*slot, *call);
+  }
+  std::vector<Slot*> idle;
+  {
+    absl::MutexLock lock(&mu_);
+    pacing_done_ = true;
+    idle.swap(idle_);
+  }
+  for (size_t i = 0; i < idle.size(); ++i) Retire();
+}
+
+void LoadRun::NextOpenLoop(Slot& slot) {
+  std::optional<Call> call;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!queued_.empty()) {
+      call = queued_.front();
+      queued_.pop_front();
+    } else if (!pacing_done_) {
+      idle_.push_back(&slot);
+      return;
+    }
+  }
+  if (!call) return Retire();
+  Send(slot, *call);
+}
+
+void LoadRun::Send(Slot& slot, const Call& call) {
+  const Clock::time_point now = Clock::now();
+  const bool open_loop = options_.rate > 0;
+  slot.measured = call.measured;
+  slot.latency_from = open_loop ? call.due : now;
+  if (slot.measured) {
+    slot.first_measured = std::min(slot.first_measured, slot.latency_from);
+    if (open_loop) slot.send_lag.Record(Nanos(now - call.due));
+  }
+
+  if (absl::Status s = requests_.Fill(call.index, &slot.request); !s.ok()) {
+    // Not a server outcome, but a call that did not succeed: count it, never drop it. The slot
+    // stops, since its next request would most likely fail the same way.
+    if (slot.measured) {
+      slot.statuses.Add(
+          grpc::Status(grpc::StatusCode::INTERNAL,
+                       "loadgen could not build the request: " + std::string(s.message())));
+    }
+    return Retire();
+  }
+  slot.context = std::make_unique<grpc::ClientContext>();
+  slot.context->set_deadline(std::chrono::system_clock::now() + options_.deadline);
+  for (const auto& [key, value] : options_.metadata) slot.context->AddMetadata(key, value);
+  slot.response.Clear();
+  slot.stub->UnaryCall(slot.context.get(), options_.method, grpc::StubOptions(), &slot.request,
+                       &slot.response,
+                       [this, &slot](grpc::Status status) { OnDone(slot, status); });
+}
+
+void LoadRun::OnDone(Slot& slot, const grpc::Status& status) {
+  if (slot.measured) {
+    const Clock::time_point now = Clock::now();
+    slot.statuses.Add(status);
+    if (status.ok()) slot.latency.Record(Nanos(now - slot.latency_from));
+    slot.last_measured = std::max(slot.last_measured, now);
+  }
+  if (options_.rate > 0) {
+    NextOpenLoop(slot);
+  } else {
+    NextClosedLoop(slot);
+  }
+}
+
+void LoadRun::Retire() {
+  if (active_slots_.fetch_sub(1, std::memory_order_acq_rel) == 1) done_.Notify();
+}
+
+}  // namespace inburgering::bench
