@@ -177,8 +177,7 @@ std::string FormatHuman(const RunReport& r) {
   absl::StrAppendFormat(&out, "rate      %.0f ok/s", r.ok_per_second());
   if (r.statuses.failed() > 0) absl::StrAppendFormat(&out, " (%.0f calls/s)", r.calls_per_second());
   if (open && r.late_sends > 0) {
-    absl::StrAppendFormat(&out, ", %d calls waited for a free slot: not keeping up",
-                          r.late_sends);
+    absl::StrAppendFormat(&out, ", %d calls waited for a free slot: not keeping up", r.late_sends);
   }
   out += "\n";
   const LatencyHistogram& h = r.latency;
