@@ -174,6 +174,10 @@ class ManifestTest(unittest.TestCase):
                 self.assertEqual(len(hpas), 1, "exactly one HorizontalPodAutoscaler")
                 self.assertLessEqual(hpas[0]["spec"]["minReplicas"],
                                      hpas[0]["spec"]["maxReplicas"])
+                self.assertNotIn("replicas", d["spec"], "the HPA owns the replica count")
+                if overlay == "production":
+                    self.assertGreaterEqual(hpas[0]["spec"]["minReplicas"], 2,
+                                            "production survives the loss of one pod")
                 policies = [p for p in r.of_kind("NetworkPolicy")
                             if selects(p["spec"]["podSelector"], labels)
                             and "Ingress" in p["spec"]["policyTypes"]]
