@@ -22,12 +22,15 @@ function(inburgering_migrations)
   list(SORT sql_files)
   string(REPLACE "::" "_" stem "${ARG_NAMESPACE}")
   set(out "${CMAKE_CURRENT_BINARY_DIR}/${stem}_migrations.cc")
+  # With two or more files the list's ';' must reach the script intact, not split the command.
+  string(REPLACE ";" "$<SEMICOLON>" files_arg "${sql_files}")
   add_custom_command(
     OUTPUT "${out}"
-    COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNAMESPACE=${ARG_NAMESPACE} "-DFILES=${sql_files}"
+    COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNAMESPACE=${ARG_NAMESPACE} "-DFILES=${files_arg}"
             -P "${PROJECT_SOURCE_DIR}/cmake/EmbedMigrations.cmake"
     DEPENDS ${sql_files} "${PROJECT_SOURCE_DIR}/cmake/EmbedMigrations.cmake"
-    COMMENT "Embedding migrations ${ARG_NAMESPACE}")
+    COMMENT "Embedding migrations ${ARG_NAMESPACE}"
+    VERBATIM)
   set(${ARG_OUTPUT} "${out}" PARENT_SCOPE)
 endfunction()
 

@@ -1,23 +1,116 @@
-// The MatchingService gRPC handlers (callback API). The RPCs not overridden here answer
-// UNIMPLEMENTED until the matching issue lands them.
+// The MatchingService gRPC handlers (callback API): check the principal and its region, validate,
+// then work on the in-memory index and cache (recommendations, assignment) or the store on the
+// worker pool (register, placements), and map the result to a grpc::Status.
 #pragma once
 
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "common/dates.h"
+#include "common/mysql_pool.h"
 #include "common/outbox.h"
+#include "common/principal.h"
+#include "common/worker_pool.h"
+#include "inburgering/config/v1/config.pb.h"
 #include "inburgering/v1/matching.grpc.pb.h"
+#include "matching-service/kandidaat_cache.h"
+#include "matching-service/matching_core.h"
+#include "matching-service/mysql_matching_store.h"
+#include "matching-service/werkplek_index.h"
 
 namespace inburgering::matching {
 
+// The stable pseudonym of a candidate within a region: "K-" and 16 hex digits of
+// HMAC-SHA256(key, region "|" statushouder_id). Without the key it cannot be linked back.
+std::string Pseudonym(const std::string& key, const std::string& region,
+                      const std::string& statushouder_id);
+
 class MatchingServiceImpl final : public v1::MatchingService::CallbackService {
  public:
-  explicit MatchingServiceImpl(Outbox& outbox) : outbox_(outbox) {}
+  struct Options {
+    config::v1::MatchingConfig config;
+    std::string pseudonym_key;  // secret; never logged
+  };
 
+  MatchingServiceImpl(MysqlMatchingStore& store, Outbox& outbox, WorkerPool& workers,
+                      Options options, Clock today);
+
+  // Fills the index and the cache from the store; call before serving.
+  absl::Status Load();
+
+  // Applies one of intake-service's events within the consumer's transaction (EventConsumer's
+  // ApplyFn): the candidate profile is stored and cached. The cache keeps the newest version, so
+  // a transaction that is retried or replayed sets the same state again.
+  absl::Status ApplyIntakeEvent(const v1::Event& event, PooledConnection& connection);
+
+  const WerkplekIndex& index() const { return index_; }
+  const KandidaatCache& kandidaten() const { return kandidaten_; }
+
+  grpc::ServerUnaryReactor* RegisterWerkplek(grpc::CallbackServerContext* context,
+                                             const v1::RegisterWerkplekRequest* request,
+                                             v1::Werkplek* response) override;
+  grpc::ServerUnaryReactor* UpdateWerkplek(grpc::CallbackServerContext* context,
+                                           const v1::UpdateWerkplekRequest* request,
+                                           v1::Werkplek* response) override;
+  grpc::ServerUnaryReactor* GetWerkplek(grpc::CallbackServerContext* context,
+                                        const v1::GetWerkplekRequest* request,
+                                        v1::Werkplek* response) override;
+  grpc::ServerUnaryReactor* ListWerkplekken(grpc::CallbackServerContext* context,
+                                            const v1::ListWerkplekkenRequest* request,
+                                            v1::ListWerkplekkenResponse* response) override;
+  grpc::ServerUnaryReactor* RecommendWerkplekken(
+      grpc::CallbackServerContext* context, const v1::RecommendWerkplekkenRequest* request,
+      v1::RecommendWerkplekkenResponse* response) override;
+  grpc::ServerUnaryReactor* RecommendKandidaten(grpc::CallbackServerContext* context,
+                                                const v1::RecommendKandidatenRequest* request,
+                                                v1::RecommendKandidatenResponse* response) override;
+  grpc::ServerUnaryReactor* ProposeAssignment(grpc::CallbackServerContext* context,
+                                              const v1::ProposeAssignmentRequest* request,
+                                              v1::ProposeAssignmentResponse* response) override;
+  grpc::ServerUnaryReactor* CreatePlacement(grpc::CallbackServerContext* context,
+                                            const v1::CreatePlacementRequest* request,
+                                            v1::Placement* response) override;
+  grpc::ServerUnaryReactor* UpdatePlacement(grpc::CallbackServerContext* context,
+                                            const v1::UpdatePlacementRequest* request,
+                                            v1::Placement* response) override;
   grpc::ServerWriteReactor<v1::Event>* StreamEvents(
       grpc::CallbackServerContext* context, const v1::StreamEventsRequest* request) override {
     return ServeEventStream(*context, outbox_, *request);
   }
 
+  // The cores of the RPCs, below the RPC layer (also used by benchmarks and tests).
+  absl::Status DoRecommendWerkplekken(const Principal& principal,
+                                      const v1::RecommendWerkplekkenRequest& request,
+                                      v1::RecommendWerkplekkenResponse* response);
+  absl::Status DoRecommendKandidaten(const Principal& principal,
+                                     const v1::RecommendKandidatenRequest& request,
+                                     v1::RecommendKandidatenResponse* response);
+  absl::Status DoProposeAssignment(const Principal& principal,
+                                   const v1::ProposeAssignmentRequest& request,
+                                   v1::ProposeAssignmentResponse* response);
+
  private:
+  // The region of the principal's gemeente, or PERMISSION_DENIED.
+  absl::StatusOr<std::string> RegionOf(const Principal& principal) const;
+  bool InRegion(const std::string& region, const std::string& gemeente) const;
+  // The candidate if the principal may see them (consulent: own gemeente; wsp and beheerder: the
+  // region), else NOT_FOUND with the same message as an unknown id.
+  absl::StatusOr<std::shared_ptr<const Profile>> VisibleKandidaat(const Principal& principal,
+                                                                  const std::string& region,
+                                                                  const std::string& id) const;
+  v1::Kandidaat KandidaatFor(const Principal& principal, const std::string& region,
+                             const Profile& profile) const;
+  absl::Status ValidateWerkplek(const v1::Werkplek& w, const std::string& region) const;
+
+  MysqlMatchingStore& store_;
   Outbox& outbox_;
+  WorkerPool& workers_;
+  const Options options_;
+  const Weights weights_;
+  const Clock today_;
+  absl::flat_hash_map<std::string, std::string> region_of_gemeente_;
+  WerkplekIndex index_;
+  KandidaatCache kandidaten_;
 };
 
 }  // namespace inburgering::matching

@@ -1,0 +1,42 @@
+#include "matching-service/kandidaat_cache.h"
+
+namespace inburgering::matching {
+
+void KandidaatCache::Put(const v1::KandidaatProfiel& profiel) {
+  auto profile = std::make_shared<const Profile>(ProfileFrom(profiel));
+  absl::MutexLock lock(&mu_);
+  auto& slot = profiles_[profile->id];
+  if (slot == nullptr || slot->version < profile->version) slot = std::move(profile);
+}
+
+std::shared_ptr<const Profile> KandidaatCache::Get(const std::string& id) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = profiles_.find(id);
+  return it == profiles_.end() ? nullptr : it->second;
+}
+
+size_t KandidaatCache::size() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return profiles_.size();
+}
+
+void KandidaatCache::ForEach(const std::function<void(const Profile&)>& visit) const {
+  absl::ReaderMutexLock lock(&mu_);
+  for (const auto& [id, profile] : profiles_) visit(*profile);
+}
+
+void KandidaatCache::SetActivelyPlaced(const std::string& id, bool placed) {
+  absl::MutexLock lock(&mu_);
+  if (placed) {
+    placed_.insert(id);
+  } else {
+    placed_.erase(id);
+  }
+}
+
+bool KandidaatCache::IsActivelyPlaced(const std::string& id) const {
+  absl::ReaderMutexLock lock(&mu_);
+  return placed_.contains(id);
+}
+
+}  // namespace inburgering::matching

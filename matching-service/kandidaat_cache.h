@@ -1,0 +1,38 @@
+// The candidate profiles in memory (the `kandidaten` table, kept current from intake's events)
+// and who has an active placement, so recommendations and assignments never touch the database.
+// Thread-safe: readers share a lock.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "matching-service/matching_core.h"
+
+namespace inburgering::matching {
+
+class KandidaatCache {
+ public:
+  // Keeps the newer of the stored and the given version (events are state-carrying and may be
+  // replayed, so an older version never overwrites a newer one).
+  void Put(const v1::KandidaatProfiel& profiel);
+  // Null when unknown.
+  std::shared_ptr<const Profile> Get(const std::string& id) const;
+  size_t size() const;
+
+  // Calls `visit` for each profile under a shared lock (visit must not call back into the cache).
+  void ForEach(const std::function<void(const Profile&)>& visit) const;
+
+  void SetActivelyPlaced(const std::string& id, bool placed);
+  bool IsActivelyPlaced(const std::string& id) const;
+
+ private:
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const Profile>> profiles_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<std::string> placed_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace inburgering::matching
