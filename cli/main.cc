@@ -130,15 +130,15 @@ class Session {
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
 
   // A context with the credentials and the deadline `timeout`.
-  void Prepare(grpc::ClientContext& context, absl::Duration timeout) const {
+  void Configure(grpc::ClientContext& context, absl::Duration timeout) const {
     context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
     if (const std::string token = absl::GetFlag(FLAGS_token); !token.empty()) {
       context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
     }
     if (principal_.has_value()) AttachPrincipal(*principal_, context);
   }
-  void Prepare(grpc::ClientContext& context) const {
-    Prepare(context, absl::GetFlag(FLAGS_deadline));
+  void Configure(grpc::ClientContext& context) const {
+    Configure(context, absl::GetFlag(FLAGS_deadline));
   }
   void SetPrincipal(Principal principal) { principal_ = std::move(principal); }
 
@@ -266,7 +266,7 @@ int ImportStatushouders(Session& session, const std::vector<std::string>& args) 
   if (!rows.empty()) {
     auto stub = v1::IntakeService::NewStub(session.channel());
     grpc::ClientContext context;
-    session.Prepare(context, absl::GetFlag(FLAGS_import_deadline));
+    session.Configure(context, absl::GetFlag(FLAGS_import_deadline));
     std::unique_ptr<grpc::ClientWriter<v1::ImportStatushoudersRequest>> writer =
         stub->ImportStatushouders(&context, &response);
     Progress progress(static_cast<int64_t>(rows.size()));
@@ -342,7 +342,7 @@ int GetStatushouder(Session& session, const std::vector<std::string>& args) {
   const std::string format = Format({"table", "json"});
   auto stub = v1::IntakeService::NewStub(session.channel());
   grpc::ClientContext context;
-  session.Prepare(context);
+  session.Configure(context);
   v1::GetStatushouderRequest request;
   request.set_id(args[0]);
   v1::Statushouder response;
@@ -363,7 +363,7 @@ int ListStatushouders(Session& session, v1::ListStatushoudersRequest request, bo
     const int wanted = limit == 0 ? 500 : std::min(500, limit - all.statushouders_size());
     request.set_page_size(wanted);
     grpc::ClientContext context;
-    session.Prepare(context);
+    session.Configure(context);
     v1::ListStatushoudersResponse page;
     grpc::Status status = stub->ListStatushouders(&context, request, &page);
     if (!status.ok()) return session.Fail("inburgering.v1.IntakeService/ListStatushouders", status);
@@ -461,7 +461,7 @@ int AddWerkplek(Session& session, const std::vector<std::string>&) {
 
   auto stub = v1::MatchingService::NewStub(session.channel());
   grpc::ClientContext context;
-  session.Prepare(context);
+  session.Configure(context);
   v1::Werkplek response;
   grpc::Status status = stub->RegisterWerkplek(&context, request, &response);
   if (!status.ok()) return session.Fail("inburgering.v1.MatchingService/RegisterWerkplek", status);
@@ -493,7 +493,7 @@ int ListWerkplekken(Session& session, const std::vector<std::string>&) {
   do {
     request.set_page_size(limit == 0 ? 500 : std::min(500, limit - all.werkplekken_size()));
     grpc::ClientContext context;
-    session.Prepare(context);
+    session.Configure(context);
     v1::ListWerkplekkenResponse page;
     grpc::Status status = stub->ListWerkplekken(&context, request, &page);
     if (!status.ok()) return session.Fail("inburgering.v1.MatchingService/ListWerkplekken", status);
@@ -517,7 +517,7 @@ int Recommend(Session& session, const std::vector<std::string>& args) {
   request.set_limit(limit);
   auto stub = v1::MatchingService::NewStub(session.channel());
   grpc::ClientContext context;
-  session.Prepare(context);
+  session.Configure(context);
   v1::RecommendWerkplekkenResponse response;
   grpc::Status status = stub->RecommendWerkplekken(&context, request, &response);
   if (!status.ok()) {
@@ -533,7 +533,7 @@ int Propose(Session& session, const std::vector<std::string>& args) {
   request.set_region(args[0]);
   auto stub = v1::MatchingService::NewStub(session.channel());
   grpc::ClientContext context;
-  session.Prepare(context);
+  session.Configure(context);
   v1::ProposeAssignmentResponse response;
   grpc::Status status = stub->ProposeAssignment(&context, request, &response);
   if (!status.ok()) return session.Fail("inburgering.v1.MatchingService/ProposeAssignment", status);
@@ -557,7 +557,7 @@ int CreatePlacement(Session& session, const std::vector<std::string>&) {
   if (request.werkplek_id().empty()) throw UsageError{"--werkplek is required"};
   auto stub = v1::MatchingService::NewStub(session.channel());
   grpc::ClientContext context;
-  session.Prepare(context);
+  session.Configure(context);
   v1::Placement response;
   grpc::Status status = stub->CreatePlacement(&context, request, &response);
   if (!status.ok()) return session.Fail("inburgering.v1.MatchingService/CreatePlacement", status);
@@ -581,7 +581,7 @@ int UpdatePlacement(Session& session, const std::vector<std::string>& args) {
   request.set_outcome_reason_code(absl::GetFlag(FLAGS_reason_code));
   auto stub = v1::MatchingService::NewStub(session.channel());
   grpc::ClientContext context;
-  session.Prepare(context);
+  session.Configure(context);
   v1::Placement response;
   grpc::Status status = stub->UpdatePlacement(&context, request, &response);
   if (!status.ok()) return session.Fail("inburgering.v1.MatchingService/UpdatePlacement", status);
@@ -605,7 +605,7 @@ int Report(Session& session, const std::vector<std::string>& args, bool region) 
   const std::string format = Format({"table", "csv", "json"});
   auto stub = v1::ReportingService::NewStub(session.channel());
   grpc::ClientContext context;
-  session.Prepare(context);
+  session.Configure(context);
   if (format == "table") {
     v1::Report report;
     grpc::Status status;
