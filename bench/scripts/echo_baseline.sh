@@ -100,17 +100,21 @@ if command -v h2load >/dev/null; then
   ms() { awk -v s="$1" 'BEGIN { printf "%dms", s * 1000 }'; }
   cpu0=$(server_cpu)
   start=$(date +%s.%N)
-  h2load -c "$CHANNELS" -m "$INFLIGHT" -t 1 -D "$(ms "$DURATION")" --warm-up-time "$(ms "$WARMUP")" \
-    -d "$WORK/body.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
-    "http://127.0.0.1:$PORT$METHOD" >"$WORK/h2load.txt" 2>&1 || die "h2load failed: $(cat "$WORK/h2load.txt")"
+  TIMEFORMAT='%U %S %R'  # bash's `time`: the client CPU h2load used, to set against loadgen's
+  { time h2load -c "$CHANNELS" -m "$INFLIGHT" -t 1 -D "$(ms "$DURATION")" \
+    --warm-up-time "$(ms "$WARMUP")" -d "$WORK/body.bin" \
+    -H 'content-type: application/grpc' -H 'te: trailers' \
+    "http://127.0.0.1:$PORT$METHOD" >"$WORK/h2load.txt" 2>&1; } 2>"$WORK/h2load.time" ||
+    die "h2load failed: $(cat "$WORK/h2load.txt")"
   end=$(date +%s.%N)
+  H2LOAD_CLIENT_CORES=$(awk '{ printf "%.2f", ($1 + $2) / $3 }' "$WORK/h2load.time")
   H2LOAD_SERVER_CORES=$(cores "$cpu0" "$(server_cpu)" "$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')")
   H2LOAD_RATE=$(sed -n 's/^finished in .*, \([0-9.]*\) req\/s.*/\1/p' "$WORK/h2load.txt")
   requests=$(grep '^requests:' "$WORK/h2load.txt" | sed 's/^requests: //')
   codes=$(grep '^status codes:' "$WORK/h2load.txt" | sed 's/^status codes: //')
   latency=$(awk '/^time for request:/ { printf "mean %s  max %s", $6, $5 }' "$WORK/h2load.txt")
-  H2LOAD_LINE=$(printf '%.0f req/s  %s  (%s; HTTP %s; server %s cores)' "$H2LOAD_RATE" "$latency" \
-    "$requests" "$codes" "$H2LOAD_SERVER_CORES")
+  H2LOAD_LINE=$(printf '%.0f req/s  %s  (%s; HTTP %s)\n   client %s CPU cores, server %s cores' \
+    "$H2LOAD_RATE" "$latency" "$requests" "$codes" "$H2LOAD_CLIENT_CORES" "$H2LOAD_SERVER_CORES")
 fi
 
 CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
