@@ -81,11 +81,17 @@ class Stack:
     def __init__(self, repo, rendered, binaries, database, workdir):
         self.repo, self.binaries, self.db, self.workdir = repo, binaries, database, workdir
         self.objects = rendered
+        with open(os.path.join(repo, "k8s", "examples", "secrets.example.yaml")) as f:
+            self.example = {d["metadata"]["name"]: d for d in yaml.safe_load_all(f) if d}
         self.pki = make_pki(os.path.join(workdir, "pki"))
         self.outsider = make_pki(os.path.join(workdir, "outsider-pki"))
         self.ports = {}      # deployment -> {"grpc": port, "health": port, ...}
         self.processes = {}  # deployment -> Popen
         self.schemas = {}
+
+    def issued(self, secret_name):
+        return any(o["spec"].get("secretName") == secret_name
+                   for o in self.objects if o["kind"] == "Certificate")
 
     def find(self, kind, name):
         return next(o for o in self.objects if o["kind"] == kind and o["metadata"]["name"] == name)
@@ -104,9 +110,13 @@ class Stack:
                 for key, value in data.items():
                     with open(os.path.join(directory, key), "w") as f:
                         f.write(value)
-            elif "secret" in volume:  # a cert-manager TLS Secret
-                for key in ("tls.crt", "tls.key", "ca.crt"):
+            elif "secret" in volume and self.issued(volume["secret"]["secretName"]):
+                for key in ("tls.crt", "tls.key", "ca.crt"):  # as cert-manager writes them
                     shutil.copy(os.path.join(self.pki, key), directory)
+            elif "secret" in volume:  # a Secret of examples/secrets.example.yaml: fresh values
+                for key in self.example[volume["secret"]["secretName"]]["stringData"]:
+                    with open(os.path.join(directory, key), "w") as f:
+                        f.write(secrets.token_hex(32))
             mapping[m["mountPath"]] = directory
         return mapping
 
@@ -240,6 +250,11 @@ class K8sEnvironmentTest(unittest.TestCase):
                 with self.subTest(service=name):
                     env = stack.start(name)
                     self.wait_serving(stack, name)
+                    # A pod environment that makes a process warn is a misconfiguration (e.g. a
+                    # missing pseudonym key makes matching invent one per replica).
+                    complaints = [line for line in stack.log_of(name).splitlines()
+                                  if '"level":"warning"' in line or '"level":"error"' in line]
+                    self.assertEqual(complaints, [])
                     port = stack.ports[name]["grpc"]
                     self.assertIn(PREFIX + "TLS_CA_FILE", env)
                     ok = self.probe(port, "localhost", stack.pki)
