@@ -14,6 +14,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 
 ABSL_DECLARE_FLAG(std::string, health_listen);
+ABSL_DECLARE_FLAG(int, max_connection_age_s);
 
 namespace inburgering {
 namespace {
@@ -104,6 +105,25 @@ TEST_F(HealthListenerTest, IsOffByDefault) {
   GrpcServer server("127.0.0.1:0", {});
   ASSERT_TRUE(server.Start().ok());
   EXPECT_EQ(server.health_port(), 0);
+  server.Shutdown();
+}
+
+// --max_connection_age_s makes the server send GOAWAY to old connections, so a client that
+// balances over DNS reconnects (and re-resolves) and reaches replicas added since.
+TEST(MaxConnectionAge, ServerEndsOldConnectionsSoClientsReconnect) {
+  absl::SetFlag(&FLAGS_max_connection_age_s, 1);
+  GrpcServer server("127.0.0.1:0", {});
+  ASSERT_TRUE(server.Start().ok());
+  absl::SetFlag(&FLAGS_max_connection_age_s, 0);
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server.port()),
+                                     grpc::InsecureChannelCredentials());
+  ASSERT_TRUE(
+      channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10)));
+  ASSERT_EQ(channel->GetState(false), GRPC_CHANNEL_READY);
+  // Event-driven: returns as soon as the state leaves READY (GOAWAY after about one second).
+  EXPECT_TRUE(channel->WaitForStateChange(
+      GRPC_CHANNEL_READY, std::chrono::system_clock::now() + std::chrono::seconds(30)));
+  EXPECT_NE(channel->GetState(false), GRPC_CHANNEL_READY);
   server.Shutdown();
 }
 
