@@ -1,0 +1,284 @@
+#include "reporting-service/contributions.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "common/dates.h"
+
+namespace inburgering::reporting {
+namespace {
+
+std::optional<absl::CivilDay> Day(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  auto day = ParseDate("date", text);
+  if (!day.ok()) return std::nullopt;
+  return *day;
+}
+
+const char* TypeValue(v1::StatushouderType type) {
+  switch (type) {
+    case v1::STATUSHOUDER_TYPE_ASIELSTATUSHOUDER:
+      return "asielstatushouder";
+    case v1::STATUSHOUDER_TYPE_GEZINSMIGRANT:
+      return "gezinsmigrant";
+    case v1::STATUSHOUDER_TYPE_OVERIG:
+      return "overig";
+    default:
+      return "onbekend";
+  }
+}
+
+const char* PhaseValue(v1::Phase phase) {
+  switch (phase) {
+    case v1::PHASE_VOORINBURGERING:
+      return "voorinburgering";
+    case v1::PHASE_INTAKE:
+      return "intake";
+    case v1::PHASE_INBURGERING:
+      return "inburgering";
+    case v1::PHASE_AFGEROND:
+      return "afgerond";
+    case v1::PHASE_ONTHEVEN:
+      return "ontheven";
+    case v1::PHASE_VRIJGESTELD:
+      return "vrijgesteld";
+    case v1::PHASE_VERTROKKEN:
+      return "vertrokken";
+    default:
+      return "onbekend";
+  }
+}
+
+const char* IntakeGroepValue(v1::IntakeGroep groep) {
+  switch (groep) {
+    case v1::INTAKE_GROEP_KLAAR_VOOR_WERK:
+      return "klaar_voor_werk";
+    case v1::INTAKE_GROEP_ROUTE_NAAR_WERK:
+      return "route_naar_werk";
+    case v1::INTAKE_GROEP_NU_NIET_IN_STAAT:
+      return "nu_niet_in_staat";
+    default:
+      return "onbekend";
+  }
+}
+
+const char* OutcomeValue(v1::PlacementOutcome outcome) {
+  switch (outcome) {
+    case v1::PLACEMENT_OUTCOME_WERK:
+      return "werk";
+    case v1::PLACEMENT_OUTCOME_WERKERVARINGSPLAATS:
+      return "werkervaringsplaats";
+    case v1::PLACEMENT_OUTCOME_OPLEIDING:
+      return "opleiding";
+    case v1::PLACEMENT_OUTCOME_NOG_NIET_IN_STAAT:
+      return "nog_niet_in_staat";
+    default:
+      return nullptr;
+  }
+}
+
+bool Started(const v1::Placement& p) {
+  return p.status() == v1::PLACEMENT_STATUS_GESTART || p.status() == v1::PLACEMENT_STATUS_BEEINDIGD;
+}
+
+// The earliest date of a measurement at or above `level`, whatever the skill.
+std::string FirstReached(const v1::Statushouder& s, v1::CefrLevel level) {
+  std::string first;
+  for (const v1::TaalMeting& m : s.language_measurements()) {
+    if (m.level() < level || !Day(m.date())) continue;
+    if (first.empty() || m.date() < first) first = m.date();
+  }
+  return first;
+}
+
+}  // namespace
+
+std::string MonthOf(const std::string& date) {
+  if (!Day(date)) return "";
+  return date.substr(0, 7);
+}
+
+PlacementFacts DerivePlacementFacts(const std::vector<PlacementWithWerkplek>& placements) {
+  PlacementFacts facts;
+  for (const PlacementWithWerkplek& pw : placements) {
+    const v1::Placement& p = pw.placement;
+    if (!Started(p)) continue;
+    if (Day(p.start_date()) &&
+        (facts.first_start_date.empty() || p.start_date() < facts.first_start_date)) {
+      facts.first_start_date = p.start_date();
+    }
+    if (pw.werkplek_known && pw.werkplek.talende_omgeving().dutch_working_language()) {
+      facts.talend = true;
+    }
+    int route = 0;
+    if (p.outcome() == v1::PLACEMENT_OUTCOME_WERK) {
+      route = kRouteWerk;
+    } else if (p.outcome() == v1::PLACEMENT_OUTCOME_OPLEIDING) {
+      route = kRouteOnderwijs;
+    } else if (pw.werkplek_known) {
+      switch (pw.werkplek.type()) {
+        case v1::WERKPLEK_TYPE_BETAALD_WERK:
+          route = kRouteWerk;
+          break;
+        case v1::WERKPLEK_TYPE_WERKERVARINGSPLAATS:
+        case v1::WERKPLEK_TYPE_LEERWERKBAAN:
+        case v1::WERKPLEK_TYPE_PROEFPLAATSING:
+        case v1::WERKPLEK_TYPE_TAALSTAGE:
+          route = kRouteActivering;
+          break;
+        case v1::WERKPLEK_TYPE_VRIJWILLIGERSWERK:
+          route = kRouteParticipatie;
+          break;
+        default:
+          break;
+      }
+    }
+    if (route != 0 && (facts.route == 0 || route < facts.route)) facts.route = route;
+  }
+  return facts;
+}
+
+std::vector<AggregateKey> PersonContributions(const v1::Statushouder& s,
+                                              const PlacementFacts& facts) {
+  std::vector<AggregateKey> keys;
+  if (s.id().empty() || s.gemeente().empty()) return keys;
+  const std::optional<absl::CivilDay> vestiging = Day(s.vestigingsdatum());
+  std::string month = MonthOf(s.vestigingsdatum());
+  if (month.empty()) {
+    // Still in the azc (voorinburgering): counted from the month of registration.
+    month = absl::FormatTime("%Y-%m", absl::FromUnixSeconds(s.create_time().seconds()),
+                             absl::UTCTimeZone());
+  }
+  auto add = [&](const char* dimension, std::string value) {
+    keys.push_back({s.gemeente(), month, dimension, std::move(value)});
+  };
+  auto add_days = [&](const char* dimension, const std::string& to) {
+    const std::optional<absl::CivilDay> end = Day(to);
+    if (vestiging && end) add(dimension, absl::StrCat(*end - *vestiging));
+  };
+
+  add("populatie", "totaal");
+  add("type", TypeValue(s.type()));
+  add("herkomst", s.country_of_origin().empty() ? "onbekend" : s.country_of_origin());
+  const bool had_bijstand = s.uitkering().bijstand() || !s.uitkering().start_date().empty();
+  add("bijstand", had_bijstand ? "ja" : "nee");
+  add("geschoold", s.opleiding().geschoold() ? "ja" : "nee");
+  add("fase", PhaseValue(s.phase()));
+
+  const bool has_pip = !s.pip().date().empty();
+  if (has_pip) {
+    switch (s.pip().leerroute()) {
+      case v1::LEERROUTE_B1:
+        add("leerroute", "b1");
+        break;
+      case v1::LEERROUTE_ONDERWIJSROUTE:
+        add("leerroute", "onderwijsroute");
+        break;
+      case v1::LEERROUTE_Z_ROUTE:
+        add("leerroute", "z_route");
+        break;
+      default:
+        add("leerroute", "geen");
+        break;
+    }
+  } else if (s.phase() == v1::PHASE_VOORINBURGERING || s.phase() == v1::PHASE_INTAKE ||
+             s.phase() == v1::PHASE_UNSPECIFIED) {
+    add("leerroute", "brede_intake");
+  } else {
+    add("leerroute", "geen");  // left the trajectory before a PIP (e.g. vrijgesteld)
+  }
+
+  const bool intake_started = !s.brede_intake().date().empty();
+  add("brede_intake", intake_started ? "gestart" : "niet_gestart");
+  if (intake_started) add("intakegroep", IntakeGroepValue(s.brede_intake().intake_groep()));
+
+  if (has_pip) {
+    add("pip", s.pip().on_time() ? "op_tijd" : "te_laat");
+    add_days("dagen_vestiging_pip", s.pip().date());
+  } else {
+    add("pip", "geen");
+  }
+
+  const bool placed = !facts.first_start_date.empty();
+  add("plaatsing", placed ? "ja" : "nee");
+  if (placed) add_days("dagen_vestiging_plaatsing", facts.first_start_date);
+
+  const std::string a2 = FirstReached(s, v1::CEFR_LEVEL_A2);
+  const std::string b1 = FirstReached(s, v1::CEFR_LEVEL_B1);
+  add("b1", b1.empty() ? "nee" : "ja");
+  if (!b1.empty()) add_days("dagen_vestiging_b1", b1);
+  if (!a2.empty() && !b1.empty()) {
+    const char* group = facts.talend ? "talend" : "niet_talend";
+    add("a2_b1", group);
+    add(facts.talend ? "dagen_a2_b1_talend" : "dagen_a2_b1_niet_talend",
+        absl::StrCat(*Day(b1) - *Day(a2)));
+  }
+
+  int route = facts.route;
+  if (route == 0 || route > kRouteOnderwijs) {
+    if (has_pip && s.pip().leerroute() == v1::LEERROUTE_ONDERWIJSROUTE) route = kRouteOnderwijs;
+  }
+  if (route == 0 && has_pip && s.pip().leerroute() == v1::LEERROUTE_Z_ROUTE) {
+    route = kRouteParticipatie;
+  }
+  if (route == 0) route = kRouteGeenInzet;
+  add("integratieroute", absl::StrCat(route));
+
+  if (had_bijstand) {
+    add("bijstand_uitstroom",
+        s.uitkering().end_date().empty() ? "nog_in_bijstand" : "uitgestroomd");
+  }
+  return keys;
+}
+
+std::vector<AggregateKey> PlacementContributions(const v1::Placement& p) {
+  std::vector<AggregateKey> keys;
+  const char* outcome = OutcomeValue(p.outcome());
+  const std::string month = MonthOf(p.end_date());
+  if (p.status() != v1::PLACEMENT_STATUS_BEEINDIGD || outcome == nullptr || month.empty() ||
+      p.gemeente().empty()) {
+    return keys;
+  }
+  keys.push_back({p.gemeente(), month, "uitkomst", outcome});
+  if (p.outcome() == v1::PLACEMENT_OUTCOME_WERK) {
+    const char* niveau = p.op_niveau() == v1::OP_NIVEAU_OP_NIVEAU      ? "op_niveau"
+                         : p.op_niveau() == v1::OP_NIVEAU_ONDER_NIVEAU ? "onder_niveau"
+                                                                       : "onbekend";
+    keys.push_back({p.gemeente(), month, "werk_niveau", niveau});
+  }
+  return keys;
+}
+
+AggregateDelta Diff(const std::vector<AggregateKey>& old_keys,
+                    const std::vector<AggregateKey>& new_keys) {
+  AggregateDelta delta;
+  for (const AggregateKey& k : old_keys) --delta[k];
+  for (const AggregateKey& k : new_keys) ++delta[k];
+  for (auto it = delta.begin(); it != delta.end();) {
+    it = it->second == 0 ? delta.erase(it) : std::next(it);
+  }
+  return delta;
+}
+
+std::string EncodeKeys(const std::vector<AggregateKey>& keys) {
+  std::string text;
+  for (const AggregateKey& k : keys)
+    absl::StrAppend(&text, k.month, "|", k.dimension, "|", k.value, "\n");
+  return text;
+}
+
+std::vector<AggregateKey> DecodeKeys(const std::string& gemeente, const std::string& text) {
+  std::vector<AggregateKey> keys;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    std::vector<std::string> parts = absl::StrSplit(line, '|');
+    if (parts.size() != 3) continue;
+    keys.push_back({gemeente, parts[0], parts[1], parts[2]});
+  }
+  return keys;
+}
+
+}  // namespace inburgering::reporting

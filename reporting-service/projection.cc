@@ -1,0 +1,178 @@
+#include "reporting-service/projection.h"
+
+#include <memory>
+#include <vector>
+
+#include "common/outbox.h"
+#include "common/status.h"
+
+namespace inburgering::reporting {
+namespace migrations {
+const std::vector<Migration>& Migrations();  // generated from migrations/*.sql
+}  // namespace migrations
+
+std::vector<Migration> ReportingMigrations() {
+  std::vector<Migration> all = migrations::Migrations();
+  const auto& outbox = OutboxMigrations();
+  all.insert(all.end(), outbox.begin(), outbox.end());
+  return all;
+}
+
+namespace {
+
+std::string Blob(sql::ResultSet& rs, int column) { return std::string(rs.getString(column)); }
+
+}  // namespace
+
+absl::Status Projection::Apply(const std::string& stream, const v1::Event& event,
+                               PooledConnection& c) const {
+  switch (event.payload_case()) {
+    case v1::Event::kStatushouderChanged: {
+      const v1::Statushouder& s = event.statushouder_changed().statushouder();
+      if (s.id().empty() || s.gemeente().empty()) break;
+      auto& upsert = c.Prepare("INSERT INTO " + T("persons") +
+                               " (id, gemeente, record, keys_text) VALUES (?, ?, ?, '') "
+                               "ON DUPLICATE KEY UPDATE record = VALUES(record)");
+      upsert.setString(1, s.id());
+      upsert.setString(2, s.gemeente());
+      upsert.setString(3, s.SerializeAsString());
+      upsert.executeUpdate();
+      RecomputePerson(c, s.id());
+      break;
+    }
+    case v1::Event::kPlacementChanged: {
+      const v1::Placement& p = event.placement_changed().placement();
+      if (p.id().empty() || p.gemeente().empty()) break;
+      std::vector<AggregateKey> old_keys;
+      {
+        auto& select = c.Prepare("SELECT keys_text FROM " + T("placements") + " WHERE id = ?");
+        select.setString(1, p.id());
+        std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
+        if (rs->next()) old_keys = DecodeKeys(p.gemeente(), Blob(*rs, 1));
+      }
+      const std::vector<AggregateKey> new_keys = PlacementContributions(p);
+      auto& upsert = c.Prepare(
+          "INSERT INTO " + T("placements") +
+          " (id, gemeente, statushouder_id, werkplek_id, record, keys_text) "
+          "VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE gemeente = VALUES(gemeente), "
+          "statushouder_id = VALUES(statushouder_id), werkplek_id = VALUES(werkplek_id), "
+          "record = VALUES(record), keys_text = VALUES(keys_text)");
+      upsert.setString(1, p.id());
+      upsert.setString(2, p.gemeente());
+      upsert.setString(3, p.statushouder_id());
+      upsert.setString(4, p.werkplek_id());
+      upsert.setString(5, p.SerializeAsString());
+      upsert.setString(6, EncodeKeys(new_keys));
+      upsert.executeUpdate();
+      ApplyDelta(c, Diff(old_keys, new_keys));
+      // The placement may arrive before the statushouder (separate streams): keep a stub row
+      // whose figures appear once the record does.
+      auto& stub = c.Prepare("INSERT IGNORE INTO " + T("persons") +
+                             " (id, gemeente, record, keys_text) VALUES (?, ?, NULL, '')");
+      stub.setString(1, p.statushouder_id());
+      stub.setString(2, p.gemeente());
+      stub.executeUpdate();
+      RecomputePerson(c, p.statushouder_id());
+      break;
+    }
+    case v1::Event::kWerkplekChanged: {
+      const v1::Werkplek& w = event.werkplek_changed().werkplek();
+      if (w.id().empty()) break;
+      auto& upsert = c.Prepare("INSERT INTO " + T("werkplekken") +
+                               " (id, record) VALUES (?, ?) "
+                               "ON DUPLICATE KEY UPDATE record = VALUES(record)");
+      upsert.setString(1, w.id());
+      upsert.setString(2, w.SerializeAsString());
+      upsert.executeUpdate();
+      // Whether the place is talend, and its type, feed the figures of the people placed there.
+      std::vector<std::string> people;
+      {
+        auto& select = c.Prepare("SELECT DISTINCT statushouder_id FROM " + T("placements") +
+                                 " WHERE werkplek_id = ?");
+        select.setString(1, w.id());
+        std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
+        while (rs->next()) people.push_back(Blob(*rs, 1));
+      }
+      for (const std::string& id : people) RecomputePerson(c, id);
+      break;
+    }
+    default:
+      break;
+  }
+  if (event.has_occur_time()) {
+    auto& head = c.Prepare("INSERT INTO " + T("stream_heads") +
+                           " (stream, occur_time) VALUES (?, ?) "
+                           "ON DUPLICATE KEY UPDATE occur_time = GREATEST(occur_time, "
+                           "VALUES(occur_time))");
+    head.setString(1, stream);
+    head.setInt64(2, event.occur_time().seconds() * 1000000 + event.occur_time().nanos() / 1000);
+    head.executeUpdate();
+  }
+  return absl::OkStatus();
+}
+
+void Projection::RecomputePerson(PooledConnection& c, const std::string& id) const {
+  std::string gemeente, keys_text;
+  v1::Statushouder record;
+  bool known = false;
+  {
+    auto& select =
+        c.Prepare("SELECT gemeente, record, keys_text FROM " + T("persons") + " WHERE id = ?");
+    select.setString(1, id);
+    std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
+    if (!rs->next()) return;
+    gemeente = Blob(*rs, 1);
+    if (!rs->isNull(2)) known = record.ParseFromString(Blob(*rs, 2));
+    keys_text = Blob(*rs, 3);
+  }
+  std::vector<AggregateKey> new_keys;
+  if (known) {
+    std::vector<PlacementWithWerkplek> placements;
+    auto& select =
+        c.Prepare("SELECT p.record, w.record FROM " + T("placements") + " p LEFT JOIN " +
+                  T("werkplekken") + " w ON w.id = p.werkplek_id WHERE p.statushouder_id = ?");
+    select.setString(1, id);
+    std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
+    while (rs->next()) {
+      PlacementWithWerkplek pw;
+      pw.placement.ParseFromString(Blob(*rs, 1));
+      if (!rs->isNull(2)) pw.werkplek_known = pw.werkplek.ParseFromString(Blob(*rs, 2));
+      placements.push_back(std::move(pw));
+    }
+    new_keys = PersonContributions(record, DerivePlacementFacts(placements));
+  }
+  const std::string new_text = EncodeKeys(new_keys);
+  if (new_text == keys_text) return;
+  ApplyDelta(c, Diff(DecodeKeys(gemeente, keys_text), new_keys));
+  auto& update = c.Prepare("UPDATE " + T("persons") + " SET keys_text = ? WHERE id = ?");
+  update.setString(1, new_text);
+  update.setString(2, id);
+  update.executeUpdate();
+}
+
+void Projection::ApplyDelta(PooledConnection& c, const AggregateDelta& delta) const {
+  if (delta.empty()) return;
+  auto& add = c.Prepare("INSERT INTO " + T("aggregates") +
+                        " (gemeente, month, dimension, value, count) VALUES (?, ?, ?, ?, ?) "
+                        "ON DUPLICATE KEY UPDATE count = count + VALUES(count)");
+  for (const auto& [key, change] : delta) {
+    add.setString(1, key.gemeente);
+    add.setString(2, key.month);
+    add.setString(3, key.dimension);
+    add.setString(4, key.value);
+    add.setInt64(5, change);
+    add.executeUpdate();
+  }
+}
+
+absl::Status Projection::Clear(MysqlPool& pool) const {
+  return pool.InTransaction("clear projection", [&](PooledConnection& c) {
+    for (const char* table :
+         {"persons", "placements", "werkplekken", "aggregates", "stream_heads"}) {
+      c.Prepare("DELETE FROM " + T(table)).executeUpdate();
+    }
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace inburgering::reporting

@@ -1,0 +1,48 @@
+#include "reporting-service/report_store.h"
+
+#include <memory>
+
+namespace inburgering::reporting {
+
+absl::StatusOr<Figures> MysqlReportStore::Sum(const std::vector<std::string>& gemeenten,
+                                              const std::string& from_month,
+                                              const std::string& to_month) {
+  Figures figures;
+  absl::Status status = pool_.Run("read aggregates", [&](PooledConnection& c) {
+    figures.clear();
+    // One range scan of the primary key (gemeente, month, ...) per gemeente.
+    auto& select = c.Prepare("SELECT dimension, value, SUM(count) FROM " + prefix_ +
+                             "aggregates WHERE gemeente = ? AND month >= ? AND month < ? "
+                             "GROUP BY dimension, value");
+    for (const std::string& gemeente : gemeenten) {
+      select.setString(1, gemeente);
+      select.setString(2, from_month);
+      select.setString(3, to_month);
+      std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
+      auto& of_gemeente = figures[gemeente];
+      while (rs->next()) {
+        of_gemeente[std::string(rs->getString(1))][std::string(rs->getString(2))] = rs->getInt64(3);
+      }
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return figures;
+}
+
+absl::StatusOr<google::protobuf::Timestamp> MysqlReportStore::AsOf() {
+  google::protobuf::Timestamp as_of;
+  absl::Status status = pool_.Run("read stream heads", [&](PooledConnection& c) {
+    auto& select =
+        c.Prepare("SELECT COALESCE(MAX(occur_time), 0) FROM " + prefix_ + "stream_heads");
+    std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
+    const int64_t micros = rs->next() ? rs->getInt64(1) : 0;
+    as_of.set_seconds(micros / 1000000);
+    as_of.set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return as_of;
+}
+
+}  // namespace inburgering::reporting
