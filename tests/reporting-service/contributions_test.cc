@@ -1,0 +1,137 @@
+// What one statushouder or placement contributes to the counters, and that updates diff exactly.
+#include "reporting-service/contributions.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace inburgering::reporting {
+namespace {
+
+v1::Statushouder Person() {
+  v1::Statushouder s;
+  s.set_id("p1");
+  s.set_gemeente("GM0603");
+  s.set_type(v1::STATUSHOUDER_TYPE_ASIELSTATUSHOUDER);
+  s.set_country_of_origin("SY");
+  s.set_vestigingsdatum("2026-03-10");
+  s.set_phase(v1::PHASE_INTAKE);
+  s.mutable_uitkering()->set_bijstand(true);
+  s.mutable_uitkering()->set_start_date("2026-03-10");
+  return s;
+}
+
+bool Has(const std::vector<AggregateKey>& keys, const std::string& dimension,
+         const std::string& value, const std::string& month = "2026-03") {
+  return std::count(keys.begin(), keys.end(), AggregateKey{"GM0603", month, dimension, value}) == 1;
+}
+
+TEST(PersonContributions, CountsInTheMonthOfVestiging) {
+  const auto keys = PersonContributions(Person(), {});
+  EXPECT_TRUE(Has(keys, "populatie", "totaal"));
+  EXPECT_TRUE(Has(keys, "type", "asielstatushouder"));
+  EXPECT_TRUE(Has(keys, "herkomst", "SY"));
+  EXPECT_TRUE(Has(keys, "bijstand", "ja"));
+  EXPECT_TRUE(Has(keys, "leerroute", "brede_intake"));
+  EXPECT_TRUE(Has(keys, "pip", "geen"));
+  EXPECT_TRUE(Has(keys, "integratieroute", "5"));
+  EXPECT_TRUE(Has(keys, "bijstand_uitstroom", "nog_in_bijstand"));
+}
+
+TEST(PersonContributions, StillInTheAzcCountsInTheMonthOfRegistration) {
+  v1::Statushouder s = Person();
+  s.clear_vestigingsdatum();
+  s.set_phase(v1::PHASE_VOORINBURGERING);
+  s.mutable_create_time()->set_seconds(1767225600);  // 2026-01-01T00:00:00Z
+  EXPECT_TRUE(Has(PersonContributions(s, {}), "populatie", "totaal", "2026-01"));
+}
+
+TEST(PersonContributions, PipAndLanguageGiveDaysFromVestiging) {
+  v1::Statushouder s = Person();
+  s.mutable_pip()->set_date("2026-05-01");  // 52 days after 2026-03-10
+  s.mutable_pip()->set_leerroute(v1::LEERROUTE_B1);
+  s.mutable_pip()->set_on_time(true);
+  auto* a2 = s.add_language_measurements();
+  a2->set_level(v1::CEFR_LEVEL_A2);
+  a2->set_date("2026-06-01");
+  auto* b1 = s.add_language_measurements();
+  b1->set_level(v1::CEFR_LEVEL_B1);
+  b1->set_date("2026-09-01");
+  PlacementFacts facts;
+  facts.talend = true;
+  facts.first_start_date = "2026-04-10";
+  facts.route = kRouteActivering;
+  const auto keys = PersonContributions(s, facts);
+  EXPECT_TRUE(Has(keys, "leerroute", "b1"));
+  EXPECT_TRUE(Has(keys, "pip", "op_tijd"));
+  EXPECT_TRUE(Has(keys, "dagen_vestiging_pip", "52"));
+  EXPECT_TRUE(Has(keys, "dagen_vestiging_plaatsing", "31"));
+  EXPECT_TRUE(Has(keys, "dagen_vestiging_b1", "175"));
+  EXPECT_TRUE(Has(keys, "a2_b1", "talend"));
+  EXPECT_TRUE(Has(keys, "dagen_a2_b1_talend", "92"));
+  EXPECT_TRUE(Has(keys, "integratieroute", "3"));
+}
+
+TEST(PlacementFacts, BestRouteFirstStartAndTalend) {
+  PlacementWithWerkplek vrijwillig, werk, voorgesteld;
+  vrijwillig.placement.set_status(v1::PLACEMENT_STATUS_GESTART);
+  vrijwillig.placement.set_start_date("2026-05-01");
+  vrijwillig.werkplek_known = true;
+  vrijwillig.werkplek.set_type(v1::WERKPLEK_TYPE_VRIJWILLIGERSWERK);
+  werk.placement.set_status(v1::PLACEMENT_STATUS_BEEINDIGD);
+  werk.placement.set_start_date("2026-06-01");
+  werk.placement.set_outcome(v1::PLACEMENT_OUTCOME_WERK);
+  werk.werkplek_known = true;
+  werk.werkplek.mutable_talende_omgeving()->set_dutch_working_language(true);
+  voorgesteld.placement.set_status(v1::PLACEMENT_STATUS_VOORGESTELD);
+  voorgesteld.placement.set_start_date("2026-01-01");
+  const PlacementFacts facts = DerivePlacementFacts({vrijwillig, werk, voorgesteld});
+  EXPECT_EQ(facts.first_start_date, "2026-05-01") << "a proposal is not a start";
+  EXPECT_TRUE(facts.talend);
+  EXPECT_EQ(facts.route, kRouteWerk);
+}
+
+TEST(PlacementContributions, OnlyAnEndedPlacementWithAnOutcomeCountsInItsEndMonth) {
+  v1::Placement p;
+  p.set_id("pl1");
+  p.set_gemeente("GM0603");
+  p.set_status(v1::PLACEMENT_STATUS_GESTART);
+  EXPECT_TRUE(PlacementContributions(p).empty());
+  p.set_status(v1::PLACEMENT_STATUS_BEEINDIGD);
+  p.set_outcome(v1::PLACEMENT_OUTCOME_WERK);
+  p.set_op_niveau(v1::OP_NIVEAU_ONDER_NIVEAU);
+  p.set_end_date("2026-07-15");
+  const auto keys = PlacementContributions(p);
+  EXPECT_TRUE(Has(keys, "uitkomst", "werk", "2026-07"));
+  EXPECT_TRUE(Has(keys, "werk_niveau", "onder_niveau", "2026-07"));
+}
+
+TEST(Diff, AnUpdateMovesOneCountAndAReplayChangesNothing) {
+  v1::Statushouder before = Person();
+  v1::Statushouder after = Person();
+  after.set_phase(v1::PHASE_VERTROKKEN);
+  const auto old_keys = PersonContributions(before, {});
+  const auto new_keys = PersonContributions(after, {});
+  const AggregateDelta delta = Diff(old_keys, new_keys);
+  EXPECT_EQ(delta.at({"GM0603", "2026-03", "fase", "intake"}), -1);
+  EXPECT_EQ(delta.at({"GM0603", "2026-03", "fase", "vertrokken"}), 1);
+  EXPECT_EQ(delta.count({"GM0603", "2026-03", "populatie", "totaal"}), 0u);
+  EXPECT_TRUE(Diff(new_keys, new_keys).empty());
+}
+
+TEST(Diff, MovingTheVestigingsdatumMovesEveryCountToTheOtherMonth) {
+  v1::Statushouder after = Person();
+  after.set_vestigingsdatum("2026-04-02");
+  const AggregateDelta delta =
+      Diff(PersonContributions(Person(), {}), PersonContributions(after, {}));
+  EXPECT_EQ(delta.at({"GM0603", "2026-03", "populatie", "totaal"}), -1);
+  EXPECT_EQ(delta.at({"GM0603", "2026-04", "populatie", "totaal"}), 1);
+}
+
+TEST(EncodeKeys, RoundTrips) {
+  const auto keys = PersonContributions(Person(), {});
+  EXPECT_EQ(DecodeKeys("GM0603", EncodeKeys(keys)), keys);
+}
+
+}  // namespace
+}  // namespace inburgering::reporting
