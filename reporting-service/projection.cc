@@ -30,12 +30,13 @@ absl::Status Projection::Apply(const std::string& stream, const v1::Event& event
     case v1::Event::kStatushouderChanged: {
       const v1::Statushouder& s = event.statushouder_changed().statushouder();
       if (s.id().empty() || s.gemeente().empty()) break;
-      auto& upsert = c.Prepare("INSERT INTO " + T("persons") +
-                               " (id, gemeente, record, keys_text) VALUES (?, ?, ?, '') "
-                               "ON DUPLICATE KEY UPDATE record = VALUES(record)");
-      upsert.setString(1, s.id());
-      upsert.setString(2, s.gemeente());
-      upsert.setString(3, s.SerializeAsString());
+      auto& upsert = c.Prepare(
+          "INSERT INTO persons (ledger, id, gemeente, record, keys_text) VALUES (?, ?, ?, ?, '') "
+          "ON DUPLICATE KEY UPDATE record = VALUES(record)");
+      upsert.setInt(1, ledger_);
+      upsert.setString(2, s.id());
+      upsert.setString(3, s.gemeente());
+      upsert.setString(4, s.SerializeAsString());
       upsert.executeUpdate();
       RecomputePerson(c, s.id());
       break;
@@ -45,32 +46,36 @@ absl::Status Projection::Apply(const std::string& stream, const v1::Event& event
       if (p.id().empty() || p.gemeente().empty()) break;
       std::vector<AggregateKey> old_keys;
       {
-        auto& select = c.Prepare("SELECT keys_text FROM " + T("placements") + " WHERE id = ?");
-        select.setString(1, p.id());
+        auto& select = c.Prepare("SELECT keys_text FROM placements WHERE ledger = ? AND id = ?");
+        select.setInt(1, ledger_);
+        select.setString(2, p.id());
         std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
         if (rs->next()) old_keys = DecodeKeys(p.gemeente(), Blob(*rs, 1));
       }
       const std::vector<AggregateKey> new_keys = PlacementContributions(p);
       auto& upsert = c.Prepare(
-          "INSERT INTO " + T("placements") +
-          " (id, gemeente, statushouder_id, werkplek_id, record, keys_text) "
-          "VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE gemeente = VALUES(gemeente), "
+          "INSERT INTO placements "
+          "(ledger, id, gemeente, statushouder_id, werkplek_id, record, keys_text) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE gemeente = VALUES(gemeente), "
           "statushouder_id = VALUES(statushouder_id), werkplek_id = VALUES(werkplek_id), "
           "record = VALUES(record), keys_text = VALUES(keys_text)");
-      upsert.setString(1, p.id());
-      upsert.setString(2, p.gemeente());
-      upsert.setString(3, p.statushouder_id());
-      upsert.setString(4, p.werkplek_id());
-      upsert.setString(5, p.SerializeAsString());
-      upsert.setString(6, EncodeKeys(new_keys));
+      upsert.setInt(1, ledger_);
+      upsert.setString(2, p.id());
+      upsert.setString(3, p.gemeente());
+      upsert.setString(4, p.statushouder_id());
+      upsert.setString(5, p.werkplek_id());
+      upsert.setString(6, p.SerializeAsString());
+      upsert.setString(7, EncodeKeys(new_keys));
       upsert.executeUpdate();
       ApplyDelta(c, Diff(old_keys, new_keys));
       // The placement may arrive before the statushouder (separate streams): keep a stub row
       // whose figures appear once the record does.
-      auto& stub = c.Prepare("INSERT IGNORE INTO " + T("persons") +
-                             " (id, gemeente, record, keys_text) VALUES (?, ?, NULL, '')");
-      stub.setString(1, p.statushouder_id());
-      stub.setString(2, p.gemeente());
+      auto& stub = c.Prepare(
+          "INSERT IGNORE INTO persons (ledger, id, gemeente, record, keys_text) "
+          "VALUES (?, ?, ?, NULL, '')");
+      stub.setInt(1, ledger_);
+      stub.setString(2, p.statushouder_id());
+      stub.setString(3, p.gemeente());
       stub.executeUpdate();
       RecomputePerson(c, p.statushouder_id());
       break;
@@ -78,18 +83,20 @@ absl::Status Projection::Apply(const std::string& stream, const v1::Event& event
     case v1::Event::kWerkplekChanged: {
       const v1::Werkplek& w = event.werkplek_changed().werkplek();
       if (w.id().empty()) break;
-      auto& upsert = c.Prepare("INSERT INTO " + T("werkplekken") +
-                               " (id, record) VALUES (?, ?) "
-                               "ON DUPLICATE KEY UPDATE record = VALUES(record)");
-      upsert.setString(1, w.id());
-      upsert.setString(2, w.SerializeAsString());
+      auto& upsert = c.Prepare(
+          "INSERT INTO werkplekken (ledger, id, record) VALUES (?, ?, ?) "
+          "ON DUPLICATE KEY UPDATE record = VALUES(record)");
+      upsert.setInt(1, ledger_);
+      upsert.setString(2, w.id());
+      upsert.setString(3, w.SerializeAsString());
       upsert.executeUpdate();
       // Whether the place is talend, and its type, feed the figures of the people placed there.
       std::vector<std::string> people;
       {
-        auto& select = c.Prepare("SELECT DISTINCT statushouder_id FROM " + T("placements") +
-                                 " WHERE werkplek_id = ?");
-        select.setString(1, w.id());
+        auto& select = c.Prepare(
+            "SELECT DISTINCT statushouder_id FROM placements WHERE ledger = ? AND werkplek_id = ?");
+        select.setInt(1, ledger_);
+        select.setString(2, w.id());
         std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
         while (rs->next()) people.push_back(Blob(*rs, 1));
       }
@@ -100,12 +107,12 @@ absl::Status Projection::Apply(const std::string& stream, const v1::Event& event
       break;
   }
   if (event.has_occur_time()) {
-    auto& head = c.Prepare("INSERT INTO " + T("stream_heads") +
-                           " (stream, occur_time) VALUES (?, ?) "
-                           "ON DUPLICATE KEY UPDATE occur_time = GREATEST(occur_time, "
-                           "VALUES(occur_time))");
-    head.setString(1, stream);
-    head.setInt64(2, event.occur_time().seconds() * 1000000 + event.occur_time().nanos() / 1000);
+    auto& head = c.Prepare(
+        "INSERT INTO stream_heads (ledger, stream, occur_time) VALUES (?, ?, ?) "
+        "ON DUPLICATE KEY UPDATE occur_time = GREATEST(occur_time, VALUES(occur_time))");
+    head.setInt(1, ledger_);
+    head.setString(2, stream);
+    head.setInt64(3, event.occur_time().seconds() * 1000000 + event.occur_time().nanos() / 1000);
     head.executeUpdate();
   }
   return absl::OkStatus();
@@ -117,8 +124,9 @@ void Projection::RecomputePerson(PooledConnection& c, const std::string& id) con
   bool known = false;
   {
     auto& select =
-        c.Prepare("SELECT gemeente, record, keys_text FROM " + T("persons") + " WHERE id = ?");
-    select.setString(1, id);
+        c.Prepare("SELECT gemeente, record, keys_text FROM persons WHERE ledger = ? AND id = ?");
+    select.setInt(1, ledger_);
+    select.setString(2, id);
     std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
     if (!rs->next()) return;
     gemeente = Blob(*rs, 1);
@@ -128,10 +136,12 @@ void Projection::RecomputePerson(PooledConnection& c, const std::string& id) con
   std::vector<AggregateKey> new_keys;
   if (known) {
     std::vector<PlacementWithWerkplek> placements;
-    auto& select =
-        c.Prepare("SELECT p.record, w.record FROM " + T("placements") + " p LEFT JOIN " +
-                  T("werkplekken") + " w ON w.id = p.werkplek_id WHERE p.statushouder_id = ?");
-    select.setString(1, id);
+    auto& select = c.Prepare(
+        "SELECT p.record, w.record FROM placements p LEFT JOIN werkplekken w "
+        "ON w.ledger = p.ledger AND w.id = p.werkplek_id "
+        "WHERE p.ledger = ? AND p.statushouder_id = ?");
+    select.setInt(1, ledger_);
+    select.setString(2, id);
     std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
     while (rs->next()) {
       PlacementWithWerkplek pw;
@@ -144,33 +154,40 @@ void Projection::RecomputePerson(PooledConnection& c, const std::string& id) con
   const std::string new_text = EncodeKeys(new_keys);
   if (new_text == keys_text) return;
   ApplyDelta(c, Diff(DecodeKeys(gemeente, keys_text), new_keys));
-  auto& update = c.Prepare("UPDATE " + T("persons") + " SET keys_text = ? WHERE id = ?");
+  auto& update = c.Prepare("UPDATE persons SET keys_text = ? WHERE ledger = ? AND id = ?");
   update.setString(1, new_text);
-  update.setString(2, id);
+  update.setInt(2, ledger_);
+  update.setString(3, id);
   update.executeUpdate();
 }
 
 void Projection::ApplyDelta(PooledConnection& c, const AggregateDelta& delta) const {
   if (delta.empty()) return;
-  auto& add = c.Prepare("INSERT INTO " + T("aggregates") +
-                        " (gemeente, month, dimension, value, count) VALUES (?, ?, ?, ?, ?) "
-                        "ON DUPLICATE KEY UPDATE count = count + VALUES(count)");
+  auto& add = c.Prepare(
+      "INSERT INTO aggregates (ledger, gemeente, month, dimension, value, count) "
+      "VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE count = count + VALUES(count)");
   for (const auto& [key, change] : delta) {
-    add.setString(1, key.gemeente);
-    add.setString(2, key.month);
-    add.setString(3, key.dimension);
-    add.setString(4, key.value);
-    add.setInt64(5, change);
+    add.setInt(1, ledger_);
+    add.setString(2, key.gemeente);
+    add.setString(3, key.month);
+    add.setString(4, key.dimension);
+    add.setString(5, key.value);
+    add.setInt64(6, change);
     add.executeUpdate();
   }
 }
 
 absl::Status Projection::Clear(MysqlPool& pool) const {
   return pool.InTransaction("clear projection", [&](PooledConnection& c) {
-    for (const char* table :
-         {"persons", "placements", "werkplekken", "aggregates", "stream_heads"}) {
-      c.Prepare("DELETE FROM " + T(table)).executeUpdate();
-    }
+    auto run = [&](sql::PreparedStatement& statement) {
+      statement.setInt(1, ledger_);
+      statement.executeUpdate();
+    };
+    run(c.Prepare("DELETE FROM persons WHERE ledger = ?"));
+    run(c.Prepare("DELETE FROM placements WHERE ledger = ?"));
+    run(c.Prepare("DELETE FROM werkplekken WHERE ledger = ?"));
+    run(c.Prepare("DELETE FROM aggregates WHERE ledger = ?"));
+    run(c.Prepare("DELETE FROM stream_heads WHERE ledger = ?"));
     return absl::OkStatus();
   });
 }

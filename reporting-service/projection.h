@@ -2,8 +2,8 @@
 // statushouder, placement and werkplek, and the aggregate counters they contribute to (each
 // change applied as a diff of aggregate keys, so updates and replays stay exact).
 //
-// Stateless apart from its table prefix ("" for the maintained tables, "recount_" for the
-// recount's scratch tables); thread-safe. Apply runs inside the caller's transaction.
+// Stateless apart from its ledger (kMaintained, or kRecount for the recount's rebuild);
+// thread-safe. Apply runs inside the caller's transaction.
 #pragma once
 
 #include <string>
@@ -19,25 +19,25 @@ namespace inburgering::reporting {
 // The reporting schema: its own migrations plus the common outbox/cursor tables.
 std::vector<Migration> ReportingMigrations();
 
+// Which set of rows of the projection tables (the `ledger` column).
+enum class Ledger { kMaintained = 0, kRecount = 1 };
+
 class Projection {
  public:
-  explicit Projection(std::string table_prefix = "") : prefix_(std::move(table_prefix)) {}
+  explicit Projection(Ledger ledger = Ledger::kMaintained) : ledger_(static_cast<int>(ledger)) {}
 
   // Applies one event of `stream` ("intake" or "matching") on `c`, within its transaction.
   // Unknown payloads are skipped (OK): a newer producer may add event kinds.
   absl::Status Apply(const std::string& stream, const v1::Event& event, PooledConnection& c) const;
 
-  // Empties the tables of this prefix (for the recount's scratch tables).
+  // Deletes this ledger's rows (for the recount's rebuild).
   absl::Status Clear(MysqlPool& pool) const;
 
-  const std::string& prefix() const { return prefix_; }
-
  private:
-  std::string T(const char* table) const { return prefix_ + table; }
   void RecomputePerson(PooledConnection& c, const std::string& id) const;
   void ApplyDelta(PooledConnection& c, const AggregateDelta& delta) const;
 
-  const std::string prefix_;
+  const int ledger_;
 };
 
 }  // namespace inburgering::reporting

@@ -8,9 +8,11 @@ namespace {
 
 using Counters = std::map<AggregateKey, int64_t>;
 
-void ReadCounters(PooledConnection& c, const std::string& table, Counters& out) {
-  auto& select = c.Prepare("SELECT gemeente, month, dimension, value, count FROM " + table +
-                           " WHERE count <> 0");
+void ReadCounters(PooledConnection& c, Ledger ledger, Counters& out) {
+  auto& select = c.Prepare(
+      "SELECT gemeente, month, dimension, value, count FROM aggregates "
+      "WHERE ledger = ? AND count <> 0");
+  select.setInt(1, static_cast<int>(ledger));
   std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
   while (rs->next()) {
     out[{std::string(rs->getString(1)), std::string(rs->getString(2)),
@@ -35,11 +37,11 @@ absl::StatusOr<RecountResult> Recount(MysqlPool& pool,
       std::unique_ptr<sql::ResultSet> rs(cursor.executeQuery());
       result.cursors[stream] = rs->next() ? rs->getInt64(1) : 0;
     }
-    ReadCounters(c, "aggregates", maintained);
+    ReadCounters(c, Ledger::kMaintained, maintained);
     return absl::OkStatus();
   }));
 
-  const Projection scratch("recount_");
+  const Projection scratch(Ledger::kRecount);
   RETURN_IF_ERROR(scratch.Clear(pool));
   for (const auto& [stream, open] : streams) {
     const int64_t until = result.cursors[stream];
@@ -84,7 +86,7 @@ absl::StatusOr<RecountResult> Recount(MysqlPool& pool,
   Counters recounted;
   RETURN_IF_ERROR(pool.Run("read recount", [&](PooledConnection& c) {
     recounted.clear();
-    ReadCounters(c, "recount_aggregates", recounted);
+    ReadCounters(c, Ledger::kRecount, recounted);
     return absl::OkStatus();
   }));
   Counters keys = maintained;

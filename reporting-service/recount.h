@@ -1,9 +1,9 @@
 // The recount check: rebuilds the aggregates from the producers' event streams (replayed from the
-// start with stop_at_head) into the recount_ scratch tables, up to the cursors the maintained
-// aggregates were at, and lists every counter on which the two disagree.
+// start with stop_at_head) into the recount ledger of the projection tables, up to the cursors the
+// maintained aggregates were at, and lists every counter on which the two disagree.
 //
 // Safe to run while the consumers keep applying: the maintained side is read in one consistent
-// snapshot together with its cursors. Not safe to run twice at once (one set of scratch tables).
+// snapshot together with its cursors. Not safe to run twice at once (one recount ledger).
 #pragma once
 
 #include <grpcpp/client_context.h>

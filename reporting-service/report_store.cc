@@ -11,13 +11,15 @@ absl::StatusOr<Figures> MysqlReportStore::Sum(const std::vector<std::string>& ge
   absl::Status status = pool_.Run("read aggregates", [&](PooledConnection& c) {
     figures.clear();
     // One range scan of the primary key (gemeente, month, ...) per gemeente.
-    auto& select = c.Prepare("SELECT dimension, value, SUM(count) FROM " + prefix_ +
-                             "aggregates WHERE gemeente = ? AND month >= ? AND month < ? "
-                             "GROUP BY dimension, value");
+    auto& select = c.Prepare(
+        "SELECT dimension, value, SUM(count) FROM aggregates "
+        "WHERE ledger = ? AND gemeente = ? AND month >= ? AND month < ? "
+        "GROUP BY dimension, value");
     for (const std::string& gemeente : gemeenten) {
-      select.setString(1, gemeente);
-      select.setString(2, from_month);
-      select.setString(3, to_month);
+      select.setInt(1, ledger_);
+      select.setString(2, gemeente);
+      select.setString(3, from_month);
+      select.setString(4, to_month);
       std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
       auto& of_gemeente = figures[gemeente];
       while (rs->next()) {
@@ -34,7 +36,8 @@ absl::StatusOr<google::protobuf::Timestamp> MysqlReportStore::AsOf() {
   google::protobuf::Timestamp as_of;
   absl::Status status = pool_.Run("read stream heads", [&](PooledConnection& c) {
     auto& select =
-        c.Prepare("SELECT COALESCE(MAX(occur_time), 0) FROM " + prefix_ + "stream_heads");
+        c.Prepare("SELECT COALESCE(MAX(occur_time), 0) FROM stream_heads WHERE ledger = ?");
+    select.setInt(1, ledger_);
     std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
     const int64_t micros = rs->next() ? rs->getInt64(1) : 0;
     as_of.set_seconds(micros / 1000000);

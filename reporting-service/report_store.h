@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "common/mysql_pool.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "reporting-service/projection.h"
 #include "reporting-service/report_builder.h"
 
 namespace inburgering::reporting {
@@ -28,9 +29,8 @@ class ReportStore {
 
 class MysqlReportStore final : public ReportStore {
  public:
-  // `table_prefix` "" reads the maintained tables, "recount_" the recount's.
-  explicit MysqlReportStore(MysqlPool& pool, std::string table_prefix = "")
-      : pool_(pool), prefix_(std::move(table_prefix)) {}
+  explicit MysqlReportStore(MysqlPool& pool, Ledger ledger = Ledger::kMaintained)
+      : pool_(pool), ledger_(static_cast<int>(ledger)) {}
 
   absl::StatusOr<Figures> Sum(const std::vector<std::string>& gemeenten,
                               const std::string& from_month, const std::string& to_month) override;
@@ -38,7 +38,7 @@ class MysqlReportStore final : public ReportStore {
 
  private:
   MysqlPool& pool_;
-  const std::string prefix_;
+  const int ledger_;
 };
 
 }  // namespace inburgering::reporting
