@@ -1,12 +1,8 @@
 // End to end: the real `inburgering` binary, run as a child process, against a real
 // intake-service (real store on the test MariaDB, real gRPC server on loopback). The CLI reaches
 // the service with the dev-only --principal flag, as the gateway would pass the principal.
-#include <fcntl.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -25,9 +21,8 @@
 #include "inburgering/v1/intake.grpc.pb.h"
 #include "intake-service/intake_service.h"
 #include "intake-service/mysql_statushouder_store.h"
+#include "tests/cli/cli_runner.h"
 #include "tests/support/test_database.h"
-
-extern char** environ;
 
 namespace inburgering::cli {
 namespace {
@@ -35,56 +30,6 @@ namespace {
 const Principal kRijswijk{"GM0603", Role::kConsulent, "consulent.rijswijk"};
 constexpr char kRijswijkFlag[] = "--principal=GM0603:consulent:consulent.rijswijk";
 constexpr char kDelftFlag[] = "--principal=GM0503:consulent:consulent.delft";
-
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-// Runs the binary with `args`; stdout and stderr go to files in `dir`. The environment is the
-// test's minus INBURGERING_TOKEN/TARGET, so a developer's settings cannot leak in.
-CliRun RunCli(const std::filesystem::path& dir, std::vector<std::string> args) {
-  args.insert(args.begin(), INBURGERING_CLI_BINARY);
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<char*> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (absl::StartsWith(*e, "INBURGERING_TOKEN=") || absl::StartsWith(*e, "INBURGERING_TARGET="))
-      continue;
-    env.push_back(*e);
-  }
-  env.push_back(nullptr);
-  const std::string out_path = (dir / "stdout").string(), err_path = (dir / "stderr").string();
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-  pid_t pid = 0;
-  CliRun run;
-  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), env.data()) != 0) return run;
-  posix_spawn_file_actions_destroy(&actions);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  run.out = ReadFile(out_path);
-  run.err = ReadFile(err_path);
-  return run;
-}
-
-int Lines(const std::string& text) {
-  return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
-}
 
 class CliTest : public ::testing::Test {
  protected:
