@@ -1,11 +1,6 @@
 #include "matching-service/matching_service.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <algorithm>
-#include <map>
-#include <queue>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -13,14 +8,10 @@
 #include "common/blocking_reactor.h"
 #include "common/ids.h"
 #include "common/status.h"
-#include "matching-service/assignment.h"
 #include "matching-service/isco.h"
 
 namespace inburgering::matching {
 namespace {
-
-constexpr char kKandidaatNotFound[] = "statushouder not found";
-constexpr char kWerkplekNotFound[] = "werkplek not found";
 
 absl::StatusOr<Principal> RequireRole(const grpc::CallbackServerContext& context,
                                       std::initializer_list<Role> roles) {
@@ -32,16 +23,6 @@ absl::StatusOr<Principal> RequireRole(const grpc::CallbackServerContext& context
   return principal;
 }
 
-absl::Status ValidateId(absl::string_view field, const std::string& id) {
-  if (id.empty() || id.size() > 64) return InvalidField(field, "1 to 64 characters");
-  for (char c : id) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
-      return InvalidField(field, "letters, digits, '-' and '_' only");
-    }
-  }
-  return absl::OkStatus();
-}
-
 absl::Status ValidateRequestId(const std::string& request_id) {
   if (request_id.empty() || request_id.size() > 64) {
     return InvalidField("request_id", "1 to 64 characters");
@@ -50,81 +31,6 @@ absl::Status ValidateRequestId(const std::string& request_id) {
     if (c < 0x21 || c > 0x7e) return InvalidField("request_id", "printable ASCII only");
   }
   return absl::OkStatus();
-}
-
-absl::StatusOr<int> Limit(int requested) {
-  if (requested < 0 || requested > 100) return InvalidField("limit", "0 (default 10) to 100");
-  return requested == 0 ? 10 : requested;
-}
-
-// A ranked candidate of a top-k selection: higher score first, then lower id.
-struct Ranked {
-  double score;
-  std::string id;
-  double distance_km;
-  std::shared_ptr<const v1::Werkplek> werkplek;  // RecommendWerkplekken
-  std::shared_ptr<const Profile> profile;        // RecommendKandidaten
-};
-struct RankedBetter {
-  bool operator()(const Ranked& a, const Ranked& b) const {
-    if (a.score != b.score) return a.score > b.score;
-    return a.id < b.id;
-  }
-};
-
-// Keeps the k best of a stream with a min-heap (the worst kept on top).
-class TopK {
- public:
-  explicit TopK(size_t k) : k_(k) {}
-  bool WouldKeep(double score, const std::string& id) const {
-    if (heap_.size() < k_) return true;
-    const Ranked& worst = heap_.top();
-    return score > worst.score || (score == worst.score && id < worst.id);
-  }
-  void Offer(Ranked r) {
-    if (!WouldKeep(r.score, r.id)) return;
-    heap_.push(std::move(r));
-    if (heap_.size() > k_) heap_.pop();
-  }
-  std::vector<Ranked> Sorted() {
-    std::vector<Ranked> out;
-    while (!heap_.empty()) {
-      out.push_back(heap_.top());
-      heap_.pop();
-    }
-    std::sort(out.begin(), out.end(), RankedBetter());
-    return out;
-  }
-
- private:
-  size_t k_;
-  std::priority_queue<Ranked, std::vector<Ranked>, RankedBetter> heap_;
-};
-
-std::string GenderGroup(v1::Gender g) {
-  switch (g) {
-    case v1::GENDER_VROUW:
-      return "vrouw";
-    case v1::GENDER_MAN:
-      return "man";
-    case v1::GENDER_X:
-      return "x";
-    default:
-      return "onbekend";
-  }
-}
-
-std::string LeerrouteGroup(v1::Leerroute l) {
-  switch (l) {
-    case v1::LEERROUTE_B1:
-      return "B1-route";
-    case v1::LEERROUTE_ONDERWIJSROUTE:
-      return "onderwijsroute";
-    case v1::LEERROUTE_Z_ROUTE:
-      return "Z-route";
-    default:
-      return "onbekend";
-  }
 }
 
 const std::vector<std::string>& UpdatablePaths() {
@@ -173,38 +79,21 @@ bool IsReasonCode(const std::string& code) {
 
 }  // namespace
 
-std::string Pseudonym(const std::string& key, const std::string& region,
-                      const std::string& statushouder_id) {
-  const std::string message = absl::StrCat(region, "|", statushouder_id);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
-  return absl::StrCat("K-", HexEncode(std::string(reinterpret_cast<char*>(digest), 8)));
-}
-
 MatchingServiceImpl::MatchingServiceImpl(MysqlMatchingStore& store, Outbox& outbox,
                                          WorkerPool& workers, Options options, Clock today)
     : store_(store),
       outbox_(outbox),
       workers_(workers),
-      options_(std::move(options)),
-      weights_(NormalisedWeights(options_.config.weights())),
-      today_(std::move(today)) {
-  for (const auto& region : options_.config.regions().regions()) {
-    for (const std::string& gemeente : region.gemeenten()) {
-      region_of_gemeente_[gemeente] = region.id();
-    }
-  }
-}
+      today_(today),
+      matcher_(std::move(options), std::move(today)) {}
 
 absl::Status MatchingServiceImpl::Load() {
   ASSIGN_OR_RETURN(std::vector<v1::Werkplek> werkplekken, store_.LoadWerkplekken());
-  for (const v1::Werkplek& w : werkplekken) index_.Upsert(w);
+  for (const v1::Werkplek& w : werkplekken) matcher_.index().Upsert(w);
   ASSIGN_OR_RETURN(std::vector<v1::KandidaatProfiel> kandidaten, store_.LoadKandidaten());
-  for (const v1::KandidaatProfiel& p : kandidaten) kandidaten_.Put(p);
+  for (const v1::KandidaatProfiel& p : kandidaten) matcher_.kandidaten().Put(p);
   ASSIGN_OR_RETURN(auto placed, store_.LoadActivelyPlaced());
-  for (const std::string& id : placed) kandidaten_.SetActivelyPlaced(id, true);
+  for (const std::string& id : placed) matcher_.kandidaten().SetActivelyPlaced(id, true);
   return absl::OkStatus();
 }
 
@@ -216,46 +105,8 @@ absl::Status MatchingServiceImpl::ApplyIntakeEvent(const v1::Event& event, Poole
   }
   const v1::KandidaatProfiel profiel = ProfielFromStatushouder(s);
   MysqlMatchingStore::UpsertKandidaat(c, profiel);
-  kandidaten_.Put(profiel);
+  matcher_.kandidaten().Put(profiel);
   return absl::OkStatus();
-}
-
-absl::StatusOr<std::string> MatchingServiceImpl::RegionOf(const Principal& principal) const {
-  auto it = region_of_gemeente_.find(principal.gemeente);
-  if (it == region_of_gemeente_.end()) {
-    return absl::PermissionDeniedError("the caller's gemeente is in no configured region");
-  }
-  return it->second;
-}
-
-bool MatchingServiceImpl::InRegion(const std::string& region, const std::string& gemeente) const {
-  auto it = region_of_gemeente_.find(gemeente);
-  return it != region_of_gemeente_.end() && it->second == region;
-}
-
-absl::StatusOr<std::shared_ptr<const Profile>> MatchingServiceImpl::VisibleKandidaat(
-    const Principal& principal, const std::string& region, const std::string& id) const {
-  std::shared_ptr<const Profile> profile = kandidaten_.Get(id);
-  if (profile == nullptr) return absl::NotFoundError(kKandidaatNotFound);
-  const bool visible = principal.role == Role::kConsulent ? profile->gemeente == principal.gemeente
-                                                          : InRegion(region, profile->gemeente);
-  if (!visible) return absl::NotFoundError(kKandidaatNotFound);
-  return profile;
-}
-
-v1::Kandidaat MatchingServiceImpl::KandidaatFor(const Principal& principal,
-                                                const std::string& region,
-                                                const Profile& profile) const {
-  v1::Kandidaat k;
-  k.set_pseudonym(Pseudonym(options_.pseudonym_key, region, profile.id));
-  k.set_gemeente(profile.gemeente);
-  k.set_language_level(profile.language_level);
-  k.set_prior_occupation_isco(profile.prior_isco);
-  // Identity only for the candidate's own gemeente, and only after recorded consent.
-  const bool identify = profile.consent && profile.gemeente == principal.gemeente;
-  k.set_pseudonymised(!identify);
-  if (identify) k.set_statushouder_id(profile.id);
-  return k;
 }
 
 absl::Status MatchingServiceImpl::ValidateWerkplek(const v1::Werkplek& w,
@@ -263,7 +114,7 @@ absl::Status MatchingServiceImpl::ValidateWerkplek(const v1::Werkplek& w,
   if (w.employer().empty() || w.employer().size() > 200) {
     return InvalidField("werkplek.employer", "1 to 200 characters");
   }
-  if (!IsGemeenteCode(w.gemeente()) || !InRegion(region, w.gemeente())) {
+  if (!IsGemeenteCode(w.gemeente()) || !matcher_.InRegion(region, w.gemeente())) {
     return InvalidField("werkplek.gemeente", "must be the CBS code of a gemeente of the region");
   }
   if (!w.has_location()) return InvalidField("werkplek.location", "required");
@@ -311,7 +162,7 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::RegisterWerkplek(
     v1::Werkplek* response) {
   return ServeBlocking(context, workers_, [this, context, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal principal, RequireRole(*context, {Role::kWsp, Role::kBeheerder}));
-    ASSIGN_OR_RETURN(std::string region, RegionOf(principal));
+    ASSIGN_OR_RETURN(std::string region, matcher_.RegionOf(principal));
     RETURN_IF_ERROR(ValidateRequestId(request->request_id()));
     RETURN_IF_ERROR(ValidateWerkplek(request->werkplek(), region));
     v1::Werkplek werkplek = request->werkplek();
@@ -323,7 +174,7 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::RegisterWerkplek(
     werkplek.set_region(region);
     ASSIGN_OR_RETURN(*response, store_.CreateWerkplek(request->request_id(),
                                                       RequestFingerprint(werkplek), werkplek));
-    index_.Upsert(*response);
+    matcher_.index().Upsert(*response);
     return absl::OkStatus();
   });
 }
@@ -333,7 +184,7 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::UpdateWerkplek(
     v1::Werkplek* response) {
   return ServeBlocking(context, workers_, [this, context, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal principal, RequireRole(*context, {Role::kWsp, Role::kBeheerder}));
-    ASSIGN_OR_RETURN(std::string region, RegionOf(principal));
+    ASSIGN_OR_RETURN(std::string region, matcher_.RegionOf(principal));
     RETURN_IF_ERROR(ValidateId("id", request->id()));
     if (request->version() <= 0) return InvalidField("version", "the version you read, >= 1");
     if (request->update_mask().empty()) return InvalidField("update_mask", "at least one path");
@@ -356,7 +207,7 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::UpdateWerkplek(
                                            }
                                            return absl::OkStatus();
                                          }));
-    index_.Upsert(*response);
+    matcher_.index().Upsert(*response);
     return absl::OkStatus();
   });
 }
@@ -367,7 +218,7 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::GetWerkplek(grpc::CallbackServerC
   return ServeBlocking(context, workers_, [this, context, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal principal,
                      RequireRole(*context, {Role::kWsp, Role::kConsulent, Role::kBeheerder}));
-    ASSIGN_OR_RETURN(std::string region, RegionOf(principal));
+    ASSIGN_OR_RETURN(std::string region, matcher_.RegionOf(principal));
     RETURN_IF_ERROR(ValidateId("id", request->id()));
     ASSIGN_OR_RETURN(*response, store_.GetWerkplek(region, request->id()));
     return absl::OkStatus();
@@ -380,7 +231,7 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::ListWerkplekken(
   return ServeBlocking(context, workers_, [this, context, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal principal,
                      RequireRole(*context, {Role::kWsp, Role::kConsulent, Role::kBeheerder}));
-    ASSIGN_OR_RETURN(std::string region, RegionOf(principal));
+    ASSIGN_OR_RETURN(std::string region, matcher_.RegionOf(principal));
     if (request->page_size() < 0 || request->page_size() > 500) {
       return InvalidField("page_size", "0 (default 50) to 500");
     }
@@ -416,76 +267,14 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::ListWerkplekken(
   });
 }
 
-absl::Status MatchingServiceImpl::DoRecommendWerkplekken(
-    const Principal& principal, const v1::RecommendWerkplekkenRequest& request,
-    v1::RecommendWerkplekkenResponse* response) {
-  ASSIGN_OR_RETURN(std::string region, RegionOf(principal));
-  RETURN_IF_ERROR(ValidateId("statushouder_id", request.statushouder_id()));
-  ASSIGN_OR_RETURN(const int limit, Limit(request.limit()));
-  ASSIGN_OR_RETURN(std::shared_ptr<const Profile> profile,
-                   VisibleKandidaat(principal, region, request.statushouder_id()));
-  TopK top(limit);
-  const int64_t considered =
-      index_.ForEachFeasible(*profile, region, today_(), [&](const Place& place, double distance) {
-        const double score = Score(*profile, place, distance, weights_);
-        if (top.WouldKeep(score, place.id())) {
-          top.Offer({score, place.id(), distance, place.record, nullptr});
-        }
-      });
-  for (const Ranked& r : top.Sorted()) {
-    v1::WerkplekRecommendation* rec = response->add_recommendations();
-    *rec->mutable_werkplek() = *r.werkplek;
-    *rec->mutable_match() = Explain(*profile, PlaceFrom(r.werkplek), r.distance_km, weights_);
-  }
-  response->set_places_considered(considered);
-  return absl::OkStatus();
-}
-
 grpc::ServerUnaryReactor* MatchingServiceImpl::RecommendWerkplekken(
     grpc::CallbackServerContext* context, const v1::RecommendWerkplekkenRequest* request,
     v1::RecommendWerkplekkenResponse* response) {
   return ServeBlocking(context, workers_, [this, context, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal principal,
                      RequireRole(*context, {Role::kWsp, Role::kConsulent, Role::kBeheerder}));
-    return DoRecommendWerkplekken(principal, *request, response);
+    return matcher_.RecommendWerkplekken(principal, *request, response);
   });
-}
-
-absl::Status MatchingServiceImpl::DoRecommendKandidaten(
-    const Principal& principal, const v1::RecommendKandidatenRequest& request,
-    v1::RecommendKandidatenResponse* response) {
-  ASSIGN_OR_RETURN(std::string region, RegionOf(principal));
-  RETURN_IF_ERROR(ValidateId("werkplek_id", request.werkplek_id()));
-  ASSIGN_OR_RETURN(const int limit, Limit(request.limit()));
-  std::shared_ptr<const v1::Werkplek> werkplek = index_.Get(request.werkplek_id());
-  if (werkplek == nullptr || werkplek->region() != region) {
-    return absl::NotFoundError(kWerkplekNotFound);
-  }
-  const Place place = PlaceFrom(werkplek);
-  const absl::CivilDay today = today_();
-  TopK top(limit);
-  int64_t considered = 0;
-  kandidaten_.ForEach([&](const Profile& profile) {
-    if (!InRegion(region, profile.gemeente)) return;
-    double distance = -1;
-    if (FirstFailedConstraint(profile, place, today, &distance).has_value()) return;
-    const double score = Score(profile, place, distance, weights_);
-    if (!top.WouldKeep(score, profile.id)) {
-      ++considered;
-      return;
-    }
-    top.Offer({score, profile.id, distance, nullptr, nullptr});
-    ++considered;
-  });
-  for (const Ranked& r : top.Sorted()) {
-    std::shared_ptr<const Profile> profile = kandidaten_.Get(r.id);
-    if (profile == nullptr) continue;
-    v1::KandidaatRecommendation* rec = response->add_recommendations();
-    *rec->mutable_kandidaat() = KandidaatFor(principal, region, *profile);
-    *rec->mutable_match() = Explain(*profile, place, r.distance_km, weights_);
-  }
-  response->set_candidates_considered(considered);
-  return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* MatchingServiceImpl::RecommendKandidaten(
@@ -494,115 +283,8 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::RecommendKandidaten(
   return ServeBlocking(context, workers_, [this, context, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal principal,
                      RequireRole(*context, {Role::kWsp, Role::kConsulent, Role::kBeheerder}));
-    return DoRecommendKandidaten(principal, *request, response);
+    return matcher_.RecommendKandidaten(principal, *request, response);
   });
-}
-
-absl::Status MatchingServiceImpl::DoProposeAssignment(const Principal& principal,
-                                                      const v1::ProposeAssignmentRequest& request,
-                                                      v1::ProposeAssignmentResponse* response) {
-  ASSIGN_OR_RETURN(std::string region, RegionOf(principal));
-  if (request.region().empty()) return InvalidField("region", "required");
-  if (request.region() != region) {
-    return absl::PermissionDeniedError("region: not the caller's region");
-  }
-  const absl::CivilDay today = today_();
-
-  // Candidates of the region without an active placement, in id order.
-  std::vector<std::shared_ptr<const Profile>> candidates;
-  kandidaten_.ForEach([&](const Profile& profile) {
-    if (InRegion(region, profile.gemeente)) {
-      candidates.push_back(std::make_shared<const Profile>(profile));
-    }
-  });
-  candidates.erase(
-      std::remove_if(candidates.begin(), candidates.end(),
-                     [&](const auto& p) { return kandidaten_.IsActivelyPlaced(p->id); }),
-      candidates.end());
-  std::sort(candidates.begin(), candidates.end(),
-            [](const auto& a, const auto& b) { return a->id < b->id; });
-
-  // Feasible pairs; places numbered in id order afterwards, so the problem (and the answer) does
-  // not depend on hash-map iteration order.
-  struct Pair {
-    int candidate;
-    std::shared_ptr<const v1::Werkplek> werkplek;
-    double score;
-    double distance;
-  };
-  std::vector<Pair> pairs;
-  std::map<std::string, std::pair<int, std::shared_ptr<const v1::Werkplek>>> places;
-  for (size_t c = 0; c < candidates.size(); ++c) {
-    index_.ForEachFeasible(*candidates[c], region, today, [&](const Place& place, double d) {
-      const double score = Score(*candidates[c], place, d, weights_);
-      if (ScoreUnits(score) <= 0) return;  // a zero-score pair adds nothing to the total
-      pairs.push_back({static_cast<int>(c), place.record, score, d});
-      places.emplace(place.id(), std::make_pair(place.capacity_left, place.record));
-    });
-  }
-  AssignmentProblem problem;
-  problem.candidates = static_cast<int>(candidates.size());
-  std::map<std::string, int> place_index;
-  std::vector<std::shared_ptr<const v1::Werkplek>> place_records;
-  for (const auto& [id, entry] : places) {
-    place_index[id] = static_cast<int>(problem.capacities.size());
-    problem.capacities.push_back(entry.first);
-    place_records.push_back(entry.second);
-  }
-  std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) {
-    if (a.candidate != b.candidate) return a.candidate < b.candidate;
-    return a.werkplek->id() < b.werkplek->id();
-  });
-  problem.edges.reserve(pairs.size());
-  for (const Pair& p : pairs) {
-    problem.edges.push_back({p.candidate, place_index[p.werkplek->id()], p.score});
-  }
-  ASSIGN_OR_RETURN(AssignmentResult optimal, SolveOptimal(problem));
-  const AssignmentResult greedy = SolveGreedy(problem);
-
-  // Fairness: per group, how many candidates, how many got a proposal, and their mean score.
-  struct Group {
-    int64_t candidates = 0, proposed = 0;
-    double score_sum = 0;
-  };
-  std::map<std::pair<std::string, std::string>, Group> groups;
-  auto groups_of = [](const Profile& p) {
-    return std::array<std::pair<std::string, std::string>, 3>{
-        std::make_pair(std::string("gender"), GenderGroup(p.gender)),
-        std::make_pair(std::string("country_of_origin"),
-                       p.country_of_origin.empty() ? std::string("onbekend") : p.country_of_origin),
-        std::make_pair(std::string("leerroute"), LeerrouteGroup(p.leerroute))};
-  };
-  for (const auto& c : candidates) {
-    for (const auto& key : groups_of(*c)) ++groups[key].candidates;
-  }
-  for (int i : optimal.chosen) {
-    const Pair& p = pairs[i];
-    const Profile& profile = *candidates[p.candidate];
-    v1::ProposedPair* out = response->add_pairs();
-    *out->mutable_kandidaat() = KandidaatFor(principal, region, profile);
-    out->set_werkplek_id(p.werkplek->id());
-    *out->mutable_match() = Explain(profile, PlaceFrom(p.werkplek), p.distance, weights_);
-    for (const auto& key : groups_of(profile)) {
-      Group& g = groups[key];
-      ++g.proposed;
-      g.score_sum += p.score;
-    }
-  }
-  for (const auto& [key, g] : groups) {
-    v1::FairnessRow* row = response->add_fairness();
-    row->set_dimension(key.first);
-    row->set_group(key.second);
-    row->set_candidates(g.candidates);
-    row->set_proposed(g.proposed);
-    row->set_proposed_rate(g.candidates > 0 ? static_cast<double>(g.proposed) / g.candidates : 0);
-    row->set_mean_score(g.proposed > 0 ? g.score_sum / g.proposed : 0);
-  }
-  response->set_total_score(optimal.total_score);
-  response->set_greedy_total_score(greedy.total_score);
-  response->set_candidates(static_cast<int64_t>(candidates.size()));
-  response->set_places(static_cast<int64_t>(problem.capacities.size()));
-  return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* MatchingServiceImpl::ProposeAssignment(
@@ -610,7 +292,7 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::ProposeAssignment(
     v1::ProposeAssignmentResponse* response) {
   return ServeBlocking(context, workers_, [this, context, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal principal, RequireRole(*context, {Role::kWsp, Role::kBeheerder}));
-    return DoProposeAssignment(principal, *request, response);
+    return matcher_.ProposeAssignment(principal, *request, response);
   });
 }
 
@@ -620,12 +302,12 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::CreatePlacement(
   return ServeBlocking(context, workers_, [this, context, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal principal,
                      RequireRole(*context, {Role::kWsp, Role::kConsulent, Role::kBeheerder}));
-    ASSIGN_OR_RETURN(std::string region, RegionOf(principal));
+    ASSIGN_OR_RETURN(std::string region, matcher_.RegionOf(principal));
     RETURN_IF_ERROR(ValidateRequestId(request->request_id()));
     RETURN_IF_ERROR(ValidateId("statushouder_id", request->statushouder_id()));
     RETURN_IF_ERROR(ValidateId("werkplek_id", request->werkplek_id()));
     ASSIGN_OR_RETURN(std::shared_ptr<const Profile> profile,
-                     VisibleKandidaat(principal, region, request->statushouder_id()));
+                     matcher_.VisibleKandidaat(principal, region, request->statushouder_id()));
     v1::Placement placement;
     placement.set_statushouder_id(profile->id);
     placement.set_werkplek_id(request->werkplek_id());
@@ -633,9 +315,9 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::CreatePlacement(
     ASSIGN_OR_RETURN(auto result, store_.CreatePlacement(principal.gemeente, request->request_id(),
                                                          RequestFingerprint(*request), region,
                                                          placement, profile->prior_isco, today_()));
-    index_.Upsert(result.second);
-    kandidaten_.SetActivelyPlaced(profile->id,
-                                  result.first.status() != v1::PLACEMENT_STATUS_BEEINDIGD);
+    matcher_.index().Upsert(result.second);
+    matcher_.kandidaten().SetActivelyPlaced(
+        profile->id, result.first.status() != v1::PLACEMENT_STATUS_BEEINDIGD);
     *response = std::move(result.first);
     return absl::OkStatus();
   });
@@ -647,7 +329,7 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::UpdatePlacement(
   return ServeBlocking(context, workers_, [this, context, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal principal,
                      RequireRole(*context, {Role::kWsp, Role::kConsulent, Role::kBeheerder}));
-    ASSIGN_OR_RETURN(std::string region, RegionOf(principal));
+    ASSIGN_OR_RETURN(std::string region, matcher_.RegionOf(principal));
     RETURN_IF_ERROR(ValidateId("id", request->id()));
     if (request->version() <= 0) return InvalidField("version", "the version you read, >= 1");
     const v1::PlacementStatus to = request->status();
@@ -680,7 +362,7 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::UpdatePlacement(
             request->id(), request->version(), [&](v1::Placement& p) -> absl::Status {
               const bool visible = principal.role == Role::kConsulent
                                        ? p.gemeente() == principal.gemeente
-                                       : InRegion(region, p.gemeente());
+                                       : matcher_.InRegion(region, p.gemeente());
               if (!visible) return absl::NotFoundError("placement not found");
               if (p.version() != request->version()) return absl::OkStatus();  // store: ABORTED
               const v1::PlacementStatus from = p.status();
@@ -706,9 +388,9 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::UpdatePlacement(
               p.set_status(to);
               return absl::OkStatus();
             }));
-    index_.Upsert(result.second);
+    matcher_.index().Upsert(result.second);
     if (result.first.status() == v1::PLACEMENT_STATUS_BEEINDIGD) {
-      kandidaten_.SetActivelyPlaced(result.first.statushouder_id(), false);
+      matcher_.kandidaten().SetActivelyPlaced(result.first.statushouder_id(), false);
     }
     *response = std::move(result.first);
     return absl::OkStatus();

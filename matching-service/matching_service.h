@@ -13,24 +13,16 @@
 #include "common/worker_pool.h"
 #include "inburgering/config/v1/config.pb.h"
 #include "inburgering/v1/matching.grpc.pb.h"
-#include "matching-service/kandidaat_cache.h"
+#include "matching-service/matcher.h"
 #include "matching-service/matching_core.h"
 #include "matching-service/mysql_matching_store.h"
 #include "matching-service/werkplek_index.h"
 
 namespace inburgering::matching {
 
-// The stable pseudonym of a candidate within a region: "K-" and 16 hex digits of
-// HMAC-SHA256(key, region "|" statushouder_id). Without the key it cannot be linked back.
-std::string Pseudonym(const std::string& key, const std::string& region,
-                      const std::string& statushouder_id);
-
 class MatchingServiceImpl final : public v1::MatchingService::CallbackService {
  public:
-  struct Options {
-    config::v1::MatchingConfig config;
-    std::string pseudonym_key;  // secret; never logged
-  };
+  using Options = Matcher::Options;
 
   MatchingServiceImpl(MysqlMatchingStore& store, Outbox& outbox, WorkerPool& workers,
                       Options options, Clock today);
@@ -43,8 +35,8 @@ class MatchingServiceImpl final : public v1::MatchingService::CallbackService {
   // a transaction that is retried or replayed sets the same state again.
   absl::Status ApplyIntakeEvent(const v1::Event& event, PooledConnection& connection);
 
-  const WerkplekIndex& index() const { return index_; }
-  const KandidaatCache& kandidaten() const { return kandidaten_; }
+  const WerkplekIndex& index() const { return matcher_.index(); }
+  const KandidaatCache& kandidaten() const { return matcher_.kandidaten(); }
 
   grpc::ServerUnaryReactor* RegisterWerkplek(grpc::CallbackServerContext* context,
                                              const v1::RegisterWerkplekRequest* request,
@@ -78,39 +70,14 @@ class MatchingServiceImpl final : public v1::MatchingService::CallbackService {
     return ServeEventStream(*context, outbox_, *request);
   }
 
-  // The cores of the RPCs, below the RPC layer (also used by benchmarks and tests).
-  absl::Status DoRecommendWerkplekken(const Principal& principal,
-                                      const v1::RecommendWerkplekkenRequest& request,
-                                      v1::RecommendWerkplekkenResponse* response);
-  absl::Status DoRecommendKandidaten(const Principal& principal,
-                                     const v1::RecommendKandidatenRequest& request,
-                                     v1::RecommendKandidatenResponse* response);
-  absl::Status DoProposeAssignment(const Principal& principal,
-                                   const v1::ProposeAssignmentRequest& request,
-                                   v1::ProposeAssignmentResponse* response);
-
  private:
-  // The region of the principal's gemeente, or PERMISSION_DENIED.
-  absl::StatusOr<std::string> RegionOf(const Principal& principal) const;
-  bool InRegion(const std::string& region, const std::string& gemeente) const;
-  // The candidate if the principal may see them (consulent: own gemeente; wsp and beheerder: the
-  // region), else NOT_FOUND with the same message as an unknown id.
-  absl::StatusOr<std::shared_ptr<const Profile>> VisibleKandidaat(const Principal& principal,
-                                                                  const std::string& region,
-                                                                  const std::string& id) const;
-  v1::Kandidaat KandidaatFor(const Principal& principal, const std::string& region,
-                             const Profile& profile) const;
   absl::Status ValidateWerkplek(const v1::Werkplek& w, const std::string& region) const;
 
   MysqlMatchingStore& store_;
   Outbox& outbox_;
   WorkerPool& workers_;
-  const Options options_;
-  const Weights weights_;
   const Clock today_;
-  absl::flat_hash_map<std::string, std::string> region_of_gemeente_;
-  WerkplekIndex index_;
-  KandidaatCache kandidaten_;
+  Matcher matcher_;
 };
 
 }  // namespace inburgering::matching
