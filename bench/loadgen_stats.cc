@@ -73,6 +73,7 @@ uint64_t LatencyHistogram::BucketUpperBound(size_t index) {
 }
 
 void LatencyHistogram::Record(uint64_t nanos) {
+  if (counts_.empty()) counts_.assign(kBucketCount, 0);
   ++counts_[BucketIndex(nanos)];
   ++count_;
   min_ = std::min(min_, nanos);
@@ -81,6 +82,8 @@ void LatencyHistogram::Record(uint64_t nanos) {
 }
 
 void LatencyHistogram::Merge(const LatencyHistogram& other) {
+  if (other.count_ == 0) return;
+  if (counts_.empty()) counts_.assign(kBucketCount, 0);
   for (size_t i = 0; i < kBucketCount; ++i) counts_[i] += other.counts_[i];
   count_ += other.count_;
   min_ = std::min(min_, other.min_);

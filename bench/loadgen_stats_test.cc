@@ -104,6 +104,19 @@ TEST(LatencyHistogram, MergeEqualsRecordingEverythingInOne) {
   for (double q : {0.1, 0.5, 0.99}) EXPECT_EQ(a.ValueAtQuantile(q), all.ValueAtQuantile(q));
 }
 
+TEST(LatencyHistogram, MergingEmptyHistogramsChangesNothing) {
+  LatencyHistogram a, empty;
+  a.Merge(empty);
+  EXPECT_EQ(a.count(), 0u);
+  a.Record(5);
+  a.Merge(empty);
+  EXPECT_EQ(a.ValueAtQuantile(1.0), 5u);
+  LatencyHistogram c;
+  c.Merge(a);
+  EXPECT_EQ(c.ValueAtQuantile(0.5), 5u);
+  EXPECT_EQ(c.min(), 5u);
+}
+
 TEST(StatusCounts, FailuresAreNeverCountedAsOk) {
   StatusCounts s;
   s.Add(grpc::Status::OK);
