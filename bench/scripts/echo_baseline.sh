@@ -13,6 +13,7 @@
 # h2load checks HTTP status only: a failed RPC is HTTP 200 with a non-zero grpc-status in the
 # trailers, so its "succeeded" is not a gRPC success. loadgen's status counts are the check that
 # the calls really worked; the h2load figure is the cross-check of loadgen's client overhead.
+# shellcheck source=../../scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 
 DURATION=10
@@ -49,7 +50,7 @@ if ((!SMOKE)); then
   log "building echo_server and loadgen in $BUILD"
   cmake --build "$BUILD" --target echo_server loadgen >/dev/null
 fi
-[ -x "$ECHO_SERVER" ] && [ -x "$LOADGEN" ] || die "echo_server or loadgen not built in $BUILD"
+if [ ! -x "$ECHO_SERVER" ] || [ ! -x "$LOADGEN" ]; then die "echo_server or loadgen not built in $BUILD"; fi
 
 WORK=$(mktemp -d)
 SERVER_PID=""
