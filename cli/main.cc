@@ -94,8 +94,10 @@ ABSL_FLAG(std::string, outcome, "",
           "outcome when beeindigd: werk|werkervaringsplaats|opleiding|nog_niet_in_staat");
 ABSL_FLAG(std::string, reason_code, "", "coded reason, required for nog_niet_in_staat");
 // report.
-ABSL_FLAG(std::string, from, "", "first day of the period (default: 1 January this year)");
-ABSL_FLAG(std::string, to, "", "day after the period (default: 1 January next year)");
+ABSL_FLAG(std::string, from, "",
+          "first day of a month: start of the period (default: 1 January this year)");
+ABSL_FLAG(std::string, to, "",
+          "first day of the month after the period (default: the first day of next month)");
 
 namespace inburgering::cli {
 namespace {
@@ -592,11 +594,13 @@ int UpdatePlacement(Session& session, const std::vector<std::string>& args) {
 
 v1::Period PeriodFlags() {
   v1::Period period;
-  const int year = static_cast<int>(AmsterdamToday().year());
+  // Default: this year so far, i.e. [1 January, first day of next month): figures are monthly
+  // and the service refuses a period reaching beyond the data.
+  const absl::CivilMonth month(AmsterdamToday());
   const std::string from = DateFlag("from", absl::GetFlag(FLAGS_from));
   const std::string to = DateFlag("to", absl::GetFlag(FLAGS_to));
-  period.set_from(from.empty() ? FormatDate(absl::CivilDay(year, 1, 1)) : from);
-  period.set_to(to.empty() ? FormatDate(absl::CivilDay(year + 1, 1, 1)) : to);
+  period.set_from(from.empty() ? FormatDate(absl::CivilDay(month.year(), 1, 1)) : from);
+  period.set_to(to.empty() ? FormatDate(absl::CivilDay(month + 1)) : to);
   if (period.to() <= period.from()) throw UsageError{"--to: must be after --from"};
   return period;
 }

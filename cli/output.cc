@@ -82,7 +82,7 @@ std::string ErrorLine(const std::string& command, const std::string& rpc, const 
       hint = " (give a token with --token or INBURGERING_TOKEN, or a client certificate)";
       break;
     case grpc::StatusCode::PERMISSION_DENIED:
-      hint = " (your role may not do this)";
+      hint = " (not allowed for your token's gemeente or role)";
       break;
     case grpc::StatusCode::UNAVAILABLE:
       hint = absl::StrCat(" (is the gateway running at ", target, "? retry later)");
@@ -215,15 +215,20 @@ std::string RecommendationsTable(const v1::RecommendWerkplekkenResponse& respons
 }
 
 std::string ProposalTable(const v1::ProposeAssignmentResponse& response) {
-  Table pairs({"kandidaat", "gemeente", "werkplek", "score", "redenen"});
-  pairs.AlignRight(3);
+  Table pairs({"#", "kandidaat", "gemeente", "werkplek", "score", "afstand km"});
+  pairs.AlignRight(0).AlignRight(4).AlignRight(5);
+  Table reasons({"#", "onderdeel", "gewicht", "waarde", "reden"});
+  reasons.AlignRight(0).AlignRight(2).AlignRight(3);
+  int number = 0;
   for (const v1::ProposedPair& p : response.pairs()) {
-    std::vector<std::string> reasons;
+    ++number;
+    pairs.AddRow({absl::StrCat(number), Kandidaat(p.kandidaat()), p.kandidaat().gemeente(),
+                  p.werkplek_id(), Score(p.match().score()),
+                  absl::StrFormat("%.1f", p.match().distance_km())});
     for (const v1::ScoreComponent& c : p.match().components()) {
-      reasons.push_back(absl::StrCat(c.name(), " ", Score(c.value()), ": ", c.reason()));
+      reasons.AddRow(
+          {absl::StrCat(number), c.name(), Score(c.weight()), Score(c.value()), c.reason()});
     }
-    pairs.AddRow({Kandidaat(p.kandidaat()), p.kandidaat().gemeente(), p.werkplek_id(),
-                  Score(p.match().score()), absl::StrJoin(reasons, "; ")});
   }
   Table fairness({"dimensie", "groep", "kandidaten", "voorgesteld", "aandeel", "gem. score"});
   fairness.AlignRight(2).AlignRight(3).AlignRight(4).AlignRight(5);
@@ -232,11 +237,12 @@ std::string ProposalTable(const v1::ProposeAssignmentResponse& response) {
                      absl::StrCat(f.proposed()), absl::StrFormat("%.0f%%", 100 * f.proposed_rate()),
                      Score(f.mean_score())});
   }
-  return absl::StrCat(
-      pairs.Render(), response.pairs_size(), " pair(s) for ", response.candidates(),
-      " candidate(s) and ", response.places(), " place(s); total score ",
-      Score(response.total_score()), " (greedy baseline ", Score(response.greedy_total_score()),
-      ")\nThis is advice to a consulent, not a decision.\n\nFairness:\n", fairness.Render());
+  return absl::StrCat(pairs.Render(), response.pairs_size(), " pair(s) for ", response.candidates(),
+                      " candidate(s) and ", response.places(), " place(s); total score ",
+                      Score(response.total_score()), " (greedy baseline ",
+                      Score(response.greedy_total_score()),
+                      ")\nThis is advice to a consulent, not a decision.\n\nWhy:\n",
+                      reasons.Render(), "\nFairness:\n", fairness.Render());
 }
 
 std::string PlacementDetails(const v1::Placement& p) {
@@ -264,13 +270,13 @@ std::string FormatCell(const v1::ReportCell& cell) {
     case v1::ReportCell::kDays:
       return absl::StrFormat("%.0f d", cell.days());
     default:
-      return "";
+      return "-";  // not applicable (e.g. a percentage without a denominator)
   }
 }
 
 std::string ReportText(const v1::Report& report) {
-  std::string out = absl::StrCat("Rapportage ", report.scope(), ", ", report.period().from(),
-                                 " t/m ", report.period().to(), " (exclusief)\n");
+  std::string out = absl::StrCat("Rapportage ", report.scope(), ", van ", report.period().from(),
+                                 " tot ", report.period().to(), "\n");
   bool suppressed = false;
   for (const v1::ReportTable& t : report.tables()) {
     std::vector<std::string> headers = {""};

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -63,6 +65,10 @@ inline CliRun RunCli(const std::filesystem::path& dir, std::vector<std::string> 
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   run.out = ReadFile(out_path);
   run.err = ReadFile(err_path);
+  // INBURGERING_CLI_TEST_SHOW=1 echoes what the binary printed, to look at the formats.
+  if (std::getenv("INBURGERING_CLI_TEST_SHOW") != nullptr) {
+    std::fprintf(stderr, "$ inburgering ...\n%s%s", run.out.c_str(), run.err.c_str());
+  }
   return run;
 }
 
