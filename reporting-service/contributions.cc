@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "common/dates.h"
@@ -100,6 +101,26 @@ std::string FirstReached(const v1::Statushouder& s, v1::CefrLevel level) {
 std::string MonthOf(const std::string& date) {
   if (!Day(date)) return "";
   return date.substr(0, 7);
+}
+
+std::string YearBucket(const std::string& month) { return "Y" + month.substr(0, 4); }
+
+std::vector<BucketRange> PeriodBuckets(const std::string& from_month, const std::string& to_month) {
+  int fy = 0, fm = 0, ty = 0, tm = 0;
+  if (from_month.size() != 7 || to_month.size() != 7 ||
+      !absl::SimpleAtoi(from_month.substr(0, 4), &fy) ||
+      !absl::SimpleAtoi(from_month.substr(5, 2), &fm) ||
+      !absl::SimpleAtoi(to_month.substr(0, 4), &ty) ||
+      !absl::SimpleAtoi(to_month.substr(5, 2), &tm) || to_month <= from_month) {
+    return {};
+  }
+  const int first_full = fm == 1 ? fy : fy + 1;
+  if (first_full >= ty) return {{from_month, to_month}};
+  std::vector<BucketRange> ranges;
+  if (fm != 1) ranges.push_back({from_month, absl::StrFormat("%04d-01", first_full)});
+  ranges.push_back({absl::StrFormat("Y%04d", first_full), absl::StrFormat("Y%04d", ty)});
+  if (tm != 1) ranges.push_back({absl::StrFormat("%04d-01", ty), to_month});
+  return ranges;
 }
 
 PlacementFacts DerivePlacementFacts(const std::vector<PlacementWithWerkplek>& placements) {

@@ -72,4 +72,16 @@ std::vector<AggregateKey> DecodeKeys(const std::string& gemeente, const std::str
 // "2026-09-14" -> "2026-09"; empty when not a date.
 std::string MonthOf(const std::string& date);
 
+// Counters are kept per month ("2026-09") and, as a roll-up for long periods, per year ("Y2026":
+// the 'Y' sorts after every month, so the two kinds never mix in a range). Every key is applied
+// at both levels.
+std::string YearBucket(const std::string& month);
+
+// The bucket ranges [from, to) that add up to the months [from_month, to_month) exactly: leading
+// months up to the first whole year, the whole years, trailing months. Empty ranges are omitted.
+struct BucketRange {
+  std::string from, to;
+};
+std::vector<BucketRange> PeriodBuckets(const std::string& from_month, const std::string& to_month);
+
 }  // namespace inburgering::reporting

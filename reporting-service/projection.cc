@@ -167,13 +167,16 @@ void Projection::ApplyDelta(PooledConnection& c, const AggregateDelta& delta) co
       "INSERT INTO aggregates (ledger, gemeente, month, dimension, value, count) "
       "VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE count = count + VALUES(count)");
   for (const auto& [key, change] : delta) {
-    add.setInt(1, ledger_);
-    add.setString(2, key.gemeente);
-    add.setString(3, key.month);
-    add.setString(4, key.dimension);
-    add.setString(5, key.value);
-    add.setInt64(6, change);
-    add.executeUpdate();
+    // The month and its year roll-up (see YearBucket).
+    for (const std::string& bucket : {key.month, YearBucket(key.month)}) {
+      add.setInt(1, ledger_);
+      add.setString(2, key.gemeente);
+      add.setString(3, bucket);
+      add.setString(4, key.dimension);
+      add.setString(5, key.value);
+      add.setInt64(6, change);
+      add.executeUpdate();
+    }
   }
 }
 

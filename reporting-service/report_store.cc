@@ -10,16 +10,21 @@ absl::StatusOr<Figures> MysqlReportStore::Sum(const std::vector<std::string>& ge
   Figures figures;
   absl::Status status = pool_.Run("read aggregates", [&](PooledConnection& c) {
     figures.clear();
-    // One range scan of the primary key (gemeente, month, ...) per gemeente.
+    // Up to three range scans of the primary key per gemeente: leading months, whole years (the
+    // roll-up rows), trailing months.
     auto& select = c.Prepare(
-        "SELECT dimension, value, SUM(count) FROM aggregates "
-        "WHERE ledger = ? AND gemeente = ? AND month >= ? AND month < ? "
-        "GROUP BY dimension, value");
+        "SELECT dimension, value, SUM(count) FROM aggregates WHERE ledger = ? AND gemeente = ? "
+        "AND ((month >= ? AND month < ?) OR (month >= ? AND month < ?) OR "
+        "(month >= ? AND month < ?)) GROUP BY dimension, value");
+    std::vector<BucketRange> ranges = PeriodBuckets(from_month, to_month);
+    ranges.resize(3);  // unused ranges stay empty ("" to "") and match nothing
     for (const std::string& gemeente : gemeenten) {
       select.setInt(1, ledger_);
       select.setString(2, gemeente);
-      select.setString(3, from_month);
-      select.setString(4, to_month);
+      for (int r = 0; r < 3; ++r) {
+        select.setString(3 + 2 * r, ranges[r].from);
+        select.setString(4 + 2 * r, ranges[r].to);
+      }
       std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
       auto& of_gemeente = figures[gemeente];
       while (rs->next()) {

@@ -128,6 +128,29 @@ TEST(Diff, MovingTheVestigingsdatumMovesEveryCountToTheOtherMonth) {
   EXPECT_EQ(delta.at({"GM0603", "2026-04", "populatie", "totaal"}), 1);
 }
 
+TEST(PeriodBuckets, WholeYearsReadTheRollUpAndEdgesReadMonths) {
+  auto ranges = PeriodBuckets("2022-03", "2026-11");
+  ASSERT_EQ(ranges.size(), 3u);
+  EXPECT_EQ(ranges[0].from, "2022-03");
+  EXPECT_EQ(ranges[0].to, "2023-01");
+  EXPECT_EQ(ranges[1].from, "Y2023");
+  EXPECT_EQ(ranges[1].to, "Y2026");
+  EXPECT_EQ(ranges[2].from, "2026-01");
+  EXPECT_EQ(ranges[2].to, "2026-11");
+  ranges = PeriodBuckets("2024-01", "2025-01");
+  ASSERT_EQ(ranges.size(), 1u);
+  EXPECT_EQ(ranges[0].from, "Y2024");
+  EXPECT_EQ(ranges[0].to, "Y2025");
+  ranges = PeriodBuckets("2024-01", "2024-09");
+  ASSERT_EQ(ranges.size(), 1u);
+  EXPECT_EQ(ranges[0].from, "2024-01");
+  EXPECT_EQ(ranges[0].to, "2024-09");
+  ranges = PeriodBuckets("2024-05", "2025-03");
+  ASSERT_EQ(ranges.size(), 1u) << "no whole year inside";
+  EXPECT_EQ(ranges[0].to, "2025-03");
+  EXPECT_GT(std::string("Y2024"), std::string("2099-12")) << "roll-ups never fall in a month range";
+}
+
 TEST(EncodeKeys, RoundTrips) {
   const auto keys = PersonContributions(Person(), {});
   EXPECT_EQ(DecodeKeys("GM0603", EncodeKeys(keys)), keys);
