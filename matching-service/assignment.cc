@@ -86,13 +86,15 @@ absl::StatusOr<AssignmentResult> SolveOptimal(const AssignmentProblem& problem) 
 AssignmentResult SolveGreedy(const AssignmentProblem& problem) {
   std::vector<int> order(problem.edges.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+  std::vector<int64_t> units(problem.edges.size());
+  for (size_t i = 0; i < units.size(); ++i) units[i] = ScoreUnits(problem.edges[i].score);
+  std::sort(order.begin(), order.end(), [&](int a, int b) {
     const AssignmentEdge& x = problem.edges[a];
     const AssignmentEdge& y = problem.edges[b];
-    const int64_t sx = ScoreUnits(x.score), sy = ScoreUnits(y.score);
-    if (sx != sy) return sx > sy;
+    if (units[a] != units[b]) return units[a] > units[b];
     if (x.candidate != y.candidate) return x.candidate < y.candidate;
-    return x.place < y.place;
+    if (x.place != y.place) return x.place < y.place;
+    return a < b;
   });
   std::vector<bool> taken(problem.candidates, false);
   std::vector<int> left = problem.capacities;

@@ -255,37 +255,49 @@ absl::Status Matcher::ProposeAssignment(const Principal& principal,
   // not depend on hash-map iteration order.
   struct Pair {
     int candidate;
-    std::shared_ptr<const v1::Werkplek> werkplek;
+    int place;  // index into `places`, then (after sorting) into problem.capacities
     double score;
     double distance;
   };
+  struct PlaceSlot {
+    std::shared_ptr<const v1::Werkplek> record;  // keeps the record alive if it is replaced
+    int capacity_left;
+  };
   std::vector<Pair> pairs;
-  std::map<std::string, std::pair<int, std::shared_ptr<const v1::Werkplek>>> places;
+  std::vector<PlaceSlot> places;
+  absl::flat_hash_map<const v1::Werkplek*, int> slot_of;
   for (size_t c = 0; c < candidates.size(); ++c) {
     index_.ForEachFeasible(*candidates[c], region, today, [&](const Place& place, double d) {
       const double score = Score(*candidates[c], place, d, weights_);
       if (ScoreUnits(score) <= 0) return;  // a zero-score pair adds nothing to the total
-      pairs.push_back({static_cast<int>(c), place.record, score, d});
-      places.emplace(place.id(), std::make_pair(place.capacity_left, place.record));
+      auto [it, inserted] =
+          slot_of.try_emplace(place.record.get(), static_cast<int>(places.size()));
+      if (inserted) places.push_back({place.record, place.capacity_left});
+      pairs.push_back({static_cast<int>(c), it->second, score, d});
     });
   }
+  // Number places in id order and sort the pairs, so the problem is the same whatever order the
+  // index visited them in.
+  std::vector<int> by_id(places.size());
+  for (size_t i = 0; i < by_id.size(); ++i) by_id[i] = static_cast<int>(i);
+  std::sort(by_id.begin(), by_id.end(),
+            [&](int a, int b) { return places[a].record->id() < places[b].record->id(); });
+  std::vector<int> rank(places.size());
   AssignmentProblem problem;
   problem.candidates = static_cast<int>(candidates.size());
-  std::map<std::string, int> place_index;
   std::vector<std::shared_ptr<const v1::Werkplek>> place_records;
-  for (const auto& [id, entry] : places) {
-    place_index[id] = static_cast<int>(problem.capacities.size());
-    problem.capacities.push_back(entry.first);
-    place_records.push_back(entry.second);
+  for (size_t r = 0; r < by_id.size(); ++r) {
+    rank[by_id[r]] = static_cast<int>(r);
+    problem.capacities.push_back(places[by_id[r]].capacity_left);
+    place_records.push_back(places[by_id[r]].record);
   }
+  for (Pair& p : pairs) p.place = rank[p.place];
   std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) {
     if (a.candidate != b.candidate) return a.candidate < b.candidate;
-    return a.werkplek->id() < b.werkplek->id();
+    return a.place < b.place;
   });
   problem.edges.reserve(pairs.size());
-  for (const Pair& p : pairs) {
-    problem.edges.push_back({p.candidate, place_index[p.werkplek->id()], p.score});
-  }
+  for (const Pair& p : pairs) problem.edges.push_back({p.candidate, p.place, p.score});
   ASSIGN_OR_RETURN(AssignmentResult optimal, SolveOptimal(problem));
   const AssignmentResult greedy = SolveGreedy(problem);
 
@@ -310,8 +322,9 @@ absl::Status Matcher::ProposeAssignment(const Principal& principal,
     const Profile& profile = *candidates[p.candidate];
     v1::ProposedPair* out = response->add_pairs();
     *out->mutable_kandidaat() = KandidaatFor(principal, region, profile);
-    out->set_werkplek_id(p.werkplek->id());
-    *out->mutable_match() = Explain(profile, PlaceFrom(p.werkplek), p.distance, weights_);
+    out->set_werkplek_id(place_records[p.place]->id());
+    *out->mutable_match() =
+        Explain(profile, PlaceFrom(place_records[p.place]), p.distance, weights_);
     for (const auto& key : groups_of(profile)) {
       Group& g = groups[key];
       ++g.proposed;

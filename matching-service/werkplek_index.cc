@@ -29,7 +29,8 @@ void WerkplekIndex::Upsert(const v1::Werkplek& werkplek) {
   const int level = std::clamp(static_cast<int>(place->min_level), 0, 7);
   cells_[werkplek.region()][KeyOf(LatIndex(place->lat), LonIndex(place->lon))]
       .by_level[level]
-      .push_back(place.get());
+      .push_back({place->dagdelen, place->capacity_left > 0, static_cast<float>(place->lat),
+                  static_cast<float>(place->lon), place.get()});
   places_[werkplek.id()] = std::move(place);
 }
 
@@ -47,7 +48,8 @@ void WerkplekIndex::RemoveLocked(const std::string& id) {
     auto cell = region->second.find(KeyOf(LatIndex(place->lat), LonIndex(place->lon)));
     if (cell != region->second.end()) {
       auto& list = cell->second.by_level[std::clamp(static_cast<int>(place->min_level), 0, 7)];
-      auto pos = std::find(list.begin(), list.end(), place);
+      auto pos = std::find_if(list.begin(), list.end(),
+                              [place](const Entry& e) { return e.place == place; });
       if (pos != list.end()) {
         *pos = list.back();
         list.pop_back();
@@ -93,9 +95,15 @@ int64_t WerkplekIndex::ForEachFeasible(
       auto cell = grid->second.find(KeyOf(la, lo));
       if (cell == grid->second.end()) continue;
       for (int level = 0; level <= max_level; ++level) {
-        for (const Place* place : cell->second.by_level[level]) {
-          // Cheap rejections before the full check.
-          if (place->capacity_left <= 0 || (place->dagdelen & ~free) != 0) continue;
+        for (const Entry& entry : cell->second.by_level[level]) {
+          // Cheap rejections before the full check: capacity, dagdelen, and the bounding box
+          // (the full check then computes the exact distance).
+          if (!entry.has_capacity || (entry.dagdelen & ~free) != 0) continue;
+          if (std::abs(entry.lat - profile.lat) > dlat + 1e-4 ||
+              std::abs(entry.lon - profile.lon) > dlon + 1e-4) {
+            continue;
+          }
+          const Place* place = entry.place;
           double distance = -1;
           if (FirstFailedConstraint(profile, *place, today, &distance).has_value()) continue;
           ++passed;
