@@ -180,6 +180,15 @@ int Run() {
     for (int i = 0; i < candidates; ++i) {
       matcher.kandidaten().Put(RandomProfiel(rng, i, std::min(2, travel_max), travel_max));
     }
+    int64_t arcs = 0;
+    matcher.kandidaten().ForEach([&](const Profile& profile) {
+      arcs += matcher.index().ForEachFeasible(profile, "haaglanden", matcher.today(),
+                                              [](const Place&, double) {});
+    });
+    std::printf(
+        "assignment input: %d candidates, %d places, %lld feasible pairs (%.1f per "
+        "candidate)\n",
+        candidates, places, static_cast<long long>(arcs), static_cast<double>(arcs) / candidates);
     v1::ProposeAssignmentRequest request;
     request.set_region("haaglanden");
     double first_total = -1;
