@@ -36,6 +36,39 @@ void Outbox::Append(PooledConnection& connection, const v1::Event& event) {
   insert.executeUpdate();
 }
 
+void Outbox::AppendMany(PooledConnection& connection, const std::vector<v1::Event>& events) {
+  // Few distinct statement shapes (rows per INSERT) so that the prepared-statement cache stays
+  // small: the rows go in chunks of 256, 16 and 1. The texts are constants built from fixed
+  // fragments; the events travel only as bound parameters.
+  auto rows = [](int n) {
+    std::string sql = "INSERT INTO outbox (aggregate_id, gemeente, payload) VALUES (?, ?, ?)";
+    for (int i = 1; i < n; ++i) sql += ", (?, ?, ?)";
+    return sql;
+  };
+  static const std::string kInsert256 = rows(256);
+  static const std::string kInsert16 = rows(16);
+  static const std::string kInsert1 = rows(1);
+  const auto now = google::protobuf::util::TimeUtil::GetCurrentTime();
+  size_t next = 0;
+  for (int chunk : {256, 16, 1}) {
+    while (events.size() - next >= static_cast<size_t>(chunk)) {
+      sql::PreparedStatement& insert = chunk == 256  ? connection.Prepare(kInsert256)
+                                       : chunk == 16 ? connection.Prepare(kInsert16)
+                                                     : connection.Prepare(kInsert1);
+      for (int i = 0; i < chunk; ++i) {
+        v1::Event stored = events[next + i];
+        stored.clear_sequence();
+        if (!stored.has_occur_time()) *stored.mutable_occur_time() = now;
+        insert.setString(3 * i + 1, stored.aggregate_id());
+        insert.setString(3 * i + 2, stored.gemeente());
+        insert.setString(3 * i + 3, stored.SerializeAsString());
+      }
+      insert.executeUpdate();
+      next += chunk;
+    }
+  }
+}
+
 void Outbox::Start(absl::Duration poll_interval) {
   auto head = SequenceOnce();
   if (!head.ok()) LogWarning("outbox_sequence_failed", {{"code", head.status().ToString()}});

@@ -39,6 +39,8 @@ class Outbox {
   // Adds `event` (sequence and occur_time are set by the outbox) within the caller's open
   // transaction on `connection`. Throws sql::SQLException like any statement.
   static void Append(PooledConnection& connection, const v1::Event& event);
+  // The same for many events at once, with multi-row INSERTs (bulk writes such as imports).
+  static void AppendMany(PooledConnection& connection, const std::vector<v1::Event>& events);
 
   // Starts the sequencer thread. Call NotifyCommitted() after committing an Append so that it runs
   // at once; it also runs every `poll_interval` to pick up rows written by other replicas.

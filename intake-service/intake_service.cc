@@ -1,13 +1,22 @@
 #include "intake-service/intake_service.h"
 
+#include <algorithm>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/escaping.h"
 #include "common/blocking_reactor.h"
 #include "common/ids.h"
 #include "common/principal.h"
 #include "common/status.h"
+#include "intake-service/trajectory.h"
 #include "intake-service/validation.h"
 
 namespace inburgering::intake {
 namespace {
+
+constexpr int kDefaultPageSize = 50;
+constexpr int kMaxPageSize = 500;
+constexpr size_t kTokenHashBytes = 8;
 
 // Consulenten work on their own gemeente's statushouders; beheerders may too.
 absl::StatusOr<Principal> RequireConsulent(const grpc::CallbackServerContext& context) {
@@ -18,26 +27,141 @@ absl::StatusOr<Principal> RequireConsulent(const grpc::CallbackServerContext& co
   return principal;
 }
 
-// The initial phase follows from whether the statushouder has settled in the gemeente yet.
-v1::Phase InitialPhase(const v1::Statushouder& s) {
-  return s.vestigingsdatum().empty() ? v1::PHASE_VOORINBURGERING : v1::PHASE_INTAKE;
+// The first bytes of a hash of the request's filters (everything but the paging fields).
+std::string FilterHash(const v1::ListStatushoudersRequest& request) {
+  v1::ListStatushoudersRequest filters = request;
+  filters.clear_page_size();
+  filters.clear_page_token();
+  return RequestFingerprint(filters).substr(0, kTokenHashBytes);
 }
 
+// "field: rule" of a status message as the field and the reason of a rejected import row.
+void Reject(const absl::Status& status, v1::ImportRowResult& result) {
+  result.set_outcome(v1::ImportRowResult::REJECTED);
+  absl::string_view message = status.message();
+  const size_t colon = message.find(": ");
+  if (colon == absl::string_view::npos) {
+    result.set_reason(std::string(message));
+  } else {
+    result.set_field(std::string(message.substr(0, colon)));
+    result.set_reason(std::string(message.substr(colon + 2)));
+  }
+}
+
+// Reads import batches one at a time and applies each on the worker pool before reading the
+// next, so a slow database slows the client down instead of piling batches up in memory.
+class ImportReactor : public grpc::ServerReadReactor<v1::ImportStatushoudersRequest> {
+ public:
+  ImportReactor(IntakeServiceImpl& service, WorkerPool& workers,
+                grpc::CallbackServerContext* context, v1::ImportStatushoudersResponse* response)
+      : service_(service), workers_(workers), context_(context), response_(response) {
+    absl::StatusOr<Principal> principal = RequireConsulent(*context);
+    if (!principal.ok()) {
+      Finish(ToGrpcStatus(principal.status()));
+      return;
+    }
+    gemeente_ = principal->gemeente;
+    StartRead(&batch_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client half-closed: every batch has been applied
+      Finish(grpc::Status::OK);
+      return;
+    }
+    workers_.Schedule([this] {
+      if (context_->IsCancelled()) {
+        Finish(grpc::Status(grpc::StatusCode::CANCELLED, "import cancelled"));
+        return;
+      }
+      absl::Status status = service_.ImportBatch(gemeente_, batch_, *response_);
+      if (!status.ok()) {
+        Finish(ToGrpcStatus(status));
+        return;
+      }
+      batch_.Clear();
+      StartRead(&batch_);
+    });
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  IntakeServiceImpl& service_;
+  WorkerPool& workers_;
+  grpc::CallbackServerContext* context_;
+  v1::ImportStatushoudersResponse* response_;
+  std::string gemeente_;
+  v1::ImportStatushoudersRequest batch_;
+};
+
 }  // namespace
+
+std::string EncodePageToken(int64_t last_seq, const v1::ListStatushoudersRequest& request) {
+  std::string raw(8, '\0');
+  for (int i = 0; i < 8; ++i)
+    raw[i] = static_cast<char>(static_cast<uint64_t>(last_seq) >> (56 - 8 * i));
+  raw += FilterHash(request);
+  return absl::WebSafeBase64Escape(raw);
+}
+
+absl::StatusOr<int64_t> DecodePageToken(const v1::ListStatushoudersRequest& request) {
+  if (request.page_token().empty()) return 0;
+  std::string raw;
+  if (!absl::WebSafeBase64Unescape(request.page_token(), &raw) ||
+      raw.size() != 8 + kTokenHashBytes) {
+    return InvalidField("page_token", "not a token of this list");
+  }
+  if (raw.substr(8) != FilterHash(request)) {
+    return InvalidField("page_token", "was made for other filters; start again without it");
+  }
+  uint64_t bits = 0;
+  for (int i = 0; i < 8; ++i) bits = (bits << 8) | static_cast<unsigned char>(raw[i]);
+  const int64_t seq = static_cast<int64_t>(bits);
+  if (seq < 0) return InvalidField("page_token", "not a token of this list");
+  return seq;
+}
+
+template <typename Validate, typename Apply>
+grpc::ServerUnaryReactor* IntakeServiceImpl::ServeUpdate(grpc::CallbackServerContext* context,
+                                                         const std::string& id, int64_t version,
+                                                         v1::StatushouderChanged::Change change,
+                                                         v1::Statushouder* response,
+                                                         Validate validate, Apply apply) {
+  return ServeBlocking(
+      context, workers_,
+      [this, context, &id, version, change, response, validate = std::move(validate),
+       apply = std::move(apply)]() -> absl::Status {
+        ASSIGN_OR_RETURN(Principal principal, RequireConsulent(*context));
+        const absl::CivilDay today = today_();
+        RETURN_IF_ERROR(validate(today));
+        ASSIGN_OR_RETURN(*response, store_.Update(principal.gemeente, id, version, change,
+                                                  [&](v1::Statushouder& s) -> absl::Status {
+                                                    RETURN_IF_ERROR(apply(s, today));
+                                                    RefreshDerived(s, today);
+                                                    return absl::OkStatus();
+                                                  }));
+        return absl::OkStatus();
+      });
+}
 
 grpc::ServerUnaryReactor* IntakeServiceImpl::RegisterStatushouder(
     grpc::CallbackServerContext* context, const v1::RegisterStatushouderRequest* request,
     v1::Statushouder* response) {
   return ServeBlocking(context, workers_, [this, context, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal principal, RequireConsulent(*context));
+    const absl::CivilDay today = today_();
     RETURN_IF_ERROR(ValidateRequestId(request->request_id()));
-    RETURN_IF_ERROR(ValidateNewStatushouder(request->statushouder(), today_()));
+    RETURN_IF_ERROR(ValidateNewStatushouder(request->statushouder(), today));
     v1::Statushouder statushouder = request->statushouder();
+    ClearNonProfile(statushouder);  // the trajectory is built by its own RPCs
     statushouder.set_gemeente(principal.gemeente);
     statushouder.set_phase(InitialPhase(statushouder));
-    ASSIGN_OR_RETURN(*response, store_.Create(request->request_id(),
-                                              RequestFingerprint(request->statushouder()),
-                                              std::move(statushouder)));
+    RefreshDerived(statushouder, today);
+    ASSIGN_OR_RETURN(
+        *response, store_.Create(request->request_id(), RequestFingerprint(request->statushouder()),
+                                 std::move(statushouder)));
+    RefreshDerived(*response, today);  // a replay answers with today's days_left
     return absl::OkStatus();
   });
 }
@@ -47,12 +171,201 @@ grpc::ServerUnaryReactor* IntakeServiceImpl::GetStatushouder(
     v1::Statushouder* response) {
   return ServeBlocking(context, workers_, [this, context, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal principal, RequireConsulent(*context));
-    if (request->id().empty() || request->id().size() > 64) {
-      return InvalidField("id", "1 to 64 characters");
-    }
+    RETURN_IF_ERROR(ValidateId(request->id()));
     ASSIGN_OR_RETURN(*response, store_.Get(principal.gemeente, request->id()));
+    RefreshDerived(*response, today_());
     return absl::OkStatus();
   });
+}
+
+grpc::ServerUnaryReactor* IntakeServiceImpl::ListStatushouders(
+    grpc::CallbackServerContext* context, const v1::ListStatushoudersRequest* request,
+    v1::ListStatushoudersResponse* response) {
+  return ServeBlocking(context, workers_, [this, context, request, response]() -> absl::Status {
+    ASSIGN_OR_RETURN(Principal principal, RequireConsulent(*context));
+    RETURN_IF_ERROR(ValidateListRequest(*request));
+    ASSIGN_OR_RETURN(const int64_t after, DecodePageToken(*request));
+    const int page_size =
+        request->page_size() == 0 ? kDefaultPageSize : std::min(request->page_size(), kMaxPageSize);
+    ListQuery query;
+    query.phase = request->phase();
+    query.leerroute = request->leerroute();
+    query.type = request->type();
+    query.uitkering = request->uitkering();
+    query.pip_overdue = request->pip_overdue();
+    query.today = today_();
+    query.after_seq = after;
+    query.limit = page_size + 1;  // one more tells whether another page follows
+    ASSIGN_OR_RETURN(std::vector<ListedStatushouder> rows, store_.List(principal.gemeente, query));
+    const bool more = rows.size() > static_cast<size_t>(page_size);
+    if (more) rows.resize(page_size);
+    for (ListedStatushouder& row : rows) {
+      RefreshDerived(row.statushouder, query.today);
+      *response->add_statushouders() = std::move(row.statushouder);
+    }
+    if (more) response->set_next_page_token(EncodePageToken(rows.back().seq, *request));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* IntakeServiceImpl::UpdateStatushouder(
+    grpc::CallbackServerContext* context, const v1::UpdateStatushouderRequest* request,
+    v1::Statushouder* response) {
+  return ServeUpdate(
+      context, request->id(), request->version(), v1::StatushouderChanged::UPDATED, response,
+      [request](absl::CivilDay) { return ValidateUpdateRequest(*request); },
+      [request](v1::Statushouder& s, absl::CivilDay today) {
+        return ApplyProfileUpdate(s, request->statushouder(), request->update_mask(), today);
+      });
+}
+
+grpc::ServerUnaryReactor* IntakeServiceImpl::RecordBredeIntake(
+    grpc::CallbackServerContext* context, const v1::RecordBredeIntakeRequest* request,
+    v1::Statushouder* response) {
+  return ServeUpdate(
+      context, request->id(), request->version(), v1::StatushouderChanged::BREDE_INTAKE_RECORDED,
+      response,
+      [request](absl::CivilDay today) { return ValidateBredeIntakeRequest(*request, today); },
+      [request](v1::Statushouder& s, absl::CivilDay) { return ApplyBredeIntake(s, *request); });
+}
+
+grpc::ServerUnaryReactor* IntakeServiceImpl::EstablishPip(grpc::CallbackServerContext* context,
+                                                          const v1::EstablishPipRequest* request,
+                                                          v1::Statushouder* response) {
+  return ServeUpdate(
+      context, request->id(), request->version(), v1::StatushouderChanged::PIP_ESTABLISHED,
+      response,
+      [request](absl::CivilDay today) { return ValidateEstablishPipRequest(*request, today); },
+      [request](v1::Statushouder& s, absl::CivilDay) { return ApplyPip(s, *request); });
+}
+
+grpc::ServerUnaryReactor* IntakeServiceImpl::RecordOpschorting(
+    grpc::CallbackServerContext* context, const v1::RecordOpschortingRequest* request,
+    v1::Statushouder* response) {
+  return ServeUpdate(
+      context, request->id(), request->version(), v1::StatushouderChanged::OPSCHORTING_RECORDED,
+      response, [request](absl::CivilDay) { return ValidateOpschortingRequest(*request); },
+      [request](v1::Statushouder& s, absl::CivilDay) {
+        return ApplyOpschorting(s, request->opschorting());
+      });
+}
+
+grpc::ServerUnaryReactor* IntakeServiceImpl::RecordLanguageLevel(
+    grpc::CallbackServerContext* context, const v1::RecordLanguageLevelRequest* request,
+    v1::Statushouder* response) {
+  return ServeUpdate(
+      context, request->id(), request->version(), v1::StatushouderChanged::LANGUAGE_LEVEL_RECORDED,
+      response,
+      [request](absl::CivilDay today) { return ValidateLanguageLevelRequest(*request, today); },
+      [request](v1::Statushouder& s, absl::CivilDay) {
+        return ApplyLanguageMeting(s, request->meting());
+      });
+}
+
+grpc::ServerUnaryReactor* IntakeServiceImpl::RecordModuleProgress(
+    grpc::CallbackServerContext* context, const v1::RecordModuleProgressRequest* request,
+    v1::Statushouder* response) {
+  return ServeUpdate(
+      context, request->id(), request->version(), v1::StatushouderChanged::MODULE_PROGRESS_RECORDED,
+      response,
+      [request](absl::CivilDay today) { return ValidateModuleProgressRequest(*request, today); },
+      [request](v1::Statushouder& s, absl::CivilDay) {
+        return ApplyModuleProgress(s, request->progress());
+      });
+}
+
+grpc::ServerUnaryReactor* IntakeServiceImpl::ChangePhase(grpc::CallbackServerContext* context,
+                                                         const v1::ChangePhaseRequest* request,
+                                                         v1::Statushouder* response) {
+  return ServeUpdate(
+      context, request->id(), request->version(), v1::StatushouderChanged::PHASE_CHANGED, response,
+      [request](absl::CivilDay today) { return ValidateChangePhaseRequest(*request, today); },
+      [request](v1::Statushouder& s, absl::CivilDay) {
+        return ApplyPhaseChange(s, request->phase(), request->date());
+      });
+}
+
+grpc::ServerUnaryReactor* IntakeServiceImpl::ExtendInburgeringstermijn(
+    grpc::CallbackServerContext* context, const v1::ExtendInburgeringstermijnRequest* request,
+    v1::Statushouder* response) {
+  return ServeUpdate(
+      context, request->id(), request->version(), v1::StatushouderChanged::TERMIJN_EXTENDED,
+      response, [request](absl::CivilDay) { return ValidateExtendRequest(*request); },
+      [request](v1::Statushouder& s, absl::CivilDay) {
+        return ApplyTermijnExtension(s, request->months(), request->reason_code());
+      });
+}
+
+grpc::ServerReadReactor<v1::ImportStatushoudersRequest>* IntakeServiceImpl::ImportStatushouders(
+    grpc::CallbackServerContext* context, v1::ImportStatushoudersResponse* response) {
+  return new ImportReactor(*this, workers_, context, response);
+}
+
+absl::Status IntakeServiceImpl::ImportBatch(const std::string& gemeente,
+                                            const v1::ImportStatushoudersRequest& batch,
+                                            v1::ImportStatushoudersResponse& response) {
+  if (batch.rows_size() > kMaxImportBatch) {
+    return InvalidField("rows", absl::StrCat("at most ", kMaxImportBatch, " per request"));
+  }
+  const absl::CivilDay today = today_();
+  std::vector<v1::ImportRowResult> results(batch.rows_size());
+  std::vector<ImportCandidate> candidates;
+  std::vector<int> row_of_candidate;
+  candidates.reserve(batch.rows_size());
+  absl::flat_hash_set<std::string> bsns;
+  for (int i = 0; i < batch.rows_size(); ++i) {
+    const v1::ImportRow& row = batch.rows(i);
+    results[i].set_row_number(row.row_number());
+    if (absl::Status s = ValidateNewStatushouder(row.statushouder(), today); !s.ok()) {
+      Reject(s, results[i]);
+      continue;
+    }
+    if (!bsns.insert(row.statushouder().bsn()).second) {
+      Reject(InvalidField("statushouder.bsn", "appears more than once in this batch"), results[i]);
+      continue;
+    }
+    v1::Statushouder& s = candidates.emplace_back().statushouder;
+    s = row.statushouder();
+    ClearNonProfile(s);
+    s.set_gemeente(gemeente);
+    s.set_phase(InitialPhase(s));
+    RefreshDerived(s, today);
+    row_of_candidate.push_back(i);
+  }
+  if (!candidates.empty()) {
+    ASSIGN_OR_RETURN(std::vector<ImportOutcome> outcomes,
+                     store_.Import(gemeente, candidates,
+                                   [today](v1::Statushouder& stored, const v1::Statushouder& row) {
+                                     return MergeImported(stored, row, today);
+                                   }));
+    for (size_t k = 0; k < outcomes.size(); ++k) {
+      v1::ImportRowResult& result = results[row_of_candidate[k]];
+      if (outcomes[k].outcome == v1::ImportRowResult::REJECTED) {
+        Reject(outcomes[k].rejection, result);
+      } else {
+        result.set_outcome(outcomes[k].outcome);
+        result.set_statushouder_id(outcomes[k].id);
+      }
+    }
+  }
+  for (v1::ImportRowResult& result : results) {
+    switch (result.outcome()) {
+      case v1::ImportRowResult::CREATED:
+        response.set_created(response.created() + 1);
+        break;
+      case v1::ImportRowResult::UPDATED:
+        response.set_updated(response.updated() + 1);
+        break;
+      case v1::ImportRowResult::UNCHANGED:
+        response.set_unchanged(response.unchanged() + 1);
+        break;
+      default:
+        response.set_rejected(response.rejected() + 1);
+        break;
+    }
+    *response.add_results() = std::move(result);
+  }
+  return absl::OkStatus();
 }
 
 grpc::ServerWriteReactor<v1::Event>* IntakeServiceImpl::StreamEvents(

@@ -1,6 +1,10 @@
 #include "intake-service/mysql_statushouder_store.h"
 
+#include <algorithm>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "common/dates.h"
 #include "common/ids.h"
 #include "common/status.h"
 #include "google/protobuf/util/time_util.h"
@@ -23,8 +27,7 @@ void BindIndexedColumns(sql::PreparedStatement& statement, int first, const v1::
   statement.setInt(first + 1, s.type());
   statement.setInt(first + 2, s.pip().leerroute());
   statement.setBoolean(first + 3, s.uitkering().bijstand());
-  const std::string& due =
-      s.has_pip() ? s.pip().due_date() : s.pip_deadline().due_date();
+  const std::string& due = s.has_pip() ? s.pip().due_date() : s.pip_deadline().due_date();
   if (due.empty()) {
     statement.setNull(first + 4, sql::DataType::DATE);
   } else {
@@ -44,15 +47,105 @@ absl::StatusOr<v1::Statushouder> ParseRecord(sql::ResultSet& rs) {
 
 absl::StatusOr<v1::Statushouder> SelectById(PooledConnection& c, const std::string& gemeente,
                                             const std::string& id, bool for_update) {
-  auto& select = c.Prepare(for_update
-                               ? "SELECT record FROM statushouders WHERE id = ? AND gemeente = ? "
-                                 "FOR UPDATE"
-                               : "SELECT record FROM statushouders WHERE id = ? AND gemeente = ?");
+  auto& select =
+      c.Prepare(for_update ? "SELECT record FROM statushouders WHERE id = ? AND gemeente = ? "
+                             "FOR UPDATE"
+                           : "SELECT record FROM statushouders WHERE id = ? AND gemeente = ?");
   select.setString(1, id);
   select.setString(2, gemeente);
   std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
   if (!rs->next()) return absl::NotFoundError("statushouder not found");
   return ParseRecord(*rs);
+}
+
+// Statement shapes for multi-row work: a batch is cut into chunks of these sizes (largest first)
+// so that each connection caches only a few prepared statements.
+constexpr int kRowChunks[] = {500, 50, 5, 1};
+
+std::string Repeat(absl::string_view first, absl::string_view rest, int n) {
+  std::string out(first);
+  for (int i = 1; i < n; ++i) absl::StrAppend(&out, rest);
+  return out;
+}
+
+// Calls write(begin, chunk) for consecutive chunks covering [0, n).
+template <typename Write>
+void ForEachChunk(size_t n, Write write) {
+  size_t next = 0;
+  for (int chunk : kRowChunks) {
+    while (n - next >= static_cast<size_t>(chunk)) {
+      write(next, chunk);
+      next += chunk;
+    }
+  }
+}
+
+// The multi-row statements, one constant text per chunk size, built once from fixed fragments:
+// data only ever travels as bound parameters.
+std::string SelectByBsnText(int rows) {
+  return absl::StrCat("SELECT seq, record FROM statushouders WHERE gemeente = ? AND bsn IN (",
+                      Repeat("?", ", ?", rows), ") FOR UPDATE");
+}
+std::string InsertText(int rows) {
+  return absl::StrCat(
+      "INSERT INTO statushouders (id, gemeente, bsn, version, record, phase, type, leerroute, "
+      "bijstand, pip_due_date, has_pip) VALUES ",
+      Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows));
+}
+// Every row named exists (locked by SelectByBsn), so each one takes the UPDATE branch.
+std::string UpsertText(int rows) {
+  return absl::StrCat(
+      "INSERT INTO statushouders (seq, id, gemeente, bsn, version, record, phase, type, "
+      "leerroute, bijstand, pip_due_date, has_pip) VALUES ",
+      Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             rows),
+      " ON DUPLICATE KEY UPDATE version = VALUES(version), record = VALUES(record), "
+      "phase = VALUES(phase), type = VALUES(type), leerroute = VALUES(leerroute), "
+      "bijstand = VALUES(bijstand), pip_due_date = VALUES(pip_due_date), "
+      "has_pip = VALUES(has_pip), updated_at = CURRENT_TIMESTAMP(6)");
+}
+
+sql::PreparedStatement& PrepareSelectByBsn(PooledConnection& c, int rows) {
+  static const std::string kSelect500 = SelectByBsnText(500);
+  static const std::string kSelect50 = SelectByBsnText(50);
+  static const std::string kSelect5 = SelectByBsnText(5);
+  static const std::string kSelect1 = SelectByBsnText(1);
+  return rows == 500  ? c.Prepare(kSelect500)
+         : rows == 50 ? c.Prepare(kSelect50)
+         : rows == 5  ? c.Prepare(kSelect5)
+                      : c.Prepare(kSelect1);
+}
+
+sql::PreparedStatement& PrepareInsert(PooledConnection& c, int rows) {
+  static const std::string kInsert500 = InsertText(500);
+  static const std::string kInsert50 = InsertText(50);
+  static const std::string kInsert5 = InsertText(5);
+  static const std::string kInsert1 = InsertText(1);
+  return rows == 500  ? c.Prepare(kInsert500)
+         : rows == 50 ? c.Prepare(kInsert50)
+         : rows == 5  ? c.Prepare(kInsert5)
+                      : c.Prepare(kInsert1);
+}
+
+sql::PreparedStatement& PrepareUpsert(PooledConnection& c, int rows) {
+  static const std::string kUpsert500 = UpsertText(500);
+  static const std::string kUpsert50 = UpsertText(50);
+  static const std::string kUpsert5 = UpsertText(5);
+  static const std::string kUpsert1 = UpsertText(1);
+  return rows == 500  ? c.Prepare(kUpsert500)
+         : rows == 50 ? c.Prepare(kUpsert50)
+         : rows == 5  ? c.Prepare(kUpsert5)
+                      : c.Prepare(kUpsert1);
+}
+
+// The 11 columns of a new row, starting at parameter `first`.
+void BindNewRow(sql::PreparedStatement& statement, int first, const v1::Statushouder& s) {
+  statement.setString(first, s.id());
+  statement.setString(first + 1, s.gemeente());
+  statement.setString(first + 2, s.bsn());
+  statement.setInt64(first + 3, s.version());
+  statement.setString(first + 4, s.SerializeAsString());
+  BindIndexedColumns(statement, first + 5, s);
 }
 
 }  // namespace
@@ -192,6 +285,155 @@ absl::StatusOr<v1::Statushouder> MysqlStatushouderStore::Update(
   if (!status.ok()) return status;
   outbox_.NotifyCommitted();
   return result;
+}
+
+absl::StatusOr<std::vector<ListedStatushouder>> MysqlStatushouderStore::List(
+    const std::string& gemeente, const ListQuery& query) {
+  std::vector<ListedStatushouder> result;
+  absl::Status status = pool_.Run("list statushouders", [&](PooledConnection& c) -> absl::Status {
+    result.clear();
+    // One text for every combination of filters: a filter whose flag parameter is 0 drops out.
+    // MariaDB optimises a prepared statement again at each execution with the bound values, so
+    // the constant-false branches fold away and the matching (gemeente, filter, seq) index is used.
+    auto& select = c.Prepare(
+        "SELECT seq, record FROM statushouders WHERE gemeente = ? AND seq > ? "
+        "AND (? = 0 OR phase = ?) AND (? = 0 OR leerroute = ?) AND (? = 0 OR type = ?) "
+        "AND (? = 0 OR bijstand = ?) "
+        "AND (? = 0 OR (has_pip = FALSE AND pip_due_date < ?)) "
+        "ORDER BY seq LIMIT ?");
+    const bool bijstand = query.uitkering == v1::ListStatushoudersRequest::MET_BIJSTAND;
+    select.setString(1, gemeente);
+    select.setInt64(2, query.after_seq);
+    select.setInt(3, query.phase);
+    select.setInt(4, query.phase);
+    select.setInt(5, query.leerroute);
+    select.setInt(6, query.leerroute);
+    select.setInt(7, query.type);
+    select.setInt(8, query.type);
+    select.setInt(9, query.uitkering);
+    select.setBoolean(10, bijstand);
+    select.setInt(11, query.pip_overdue ? 1 : 0);
+    select.setString(12, FormatDate(query.today));
+    select.setInt(13, query.limit);
+    std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
+    while (rs->next()) {
+      ASSIGN_OR_RETURN(v1::Statushouder record, ParseRecord(*rs));
+      result.push_back({rs->getInt64("seq"), std::move(record)});
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<std::vector<ImportOutcome>> MysqlStatushouderStore::Import(
+    const std::string& gemeente, const std::vector<ImportCandidate>& candidates,
+    const ImportMerge& merge) {
+  std::vector<ImportOutcome> outcomes;
+  bool wrote = false;
+  absl::Status status = pool_.InTransaction("import statushouders", [&](PooledConnection& c) {
+    outcomes.assign(candidates.size(), ImportOutcome());
+    wrote = false;
+    // 1. The stored records of the batch's BSNs, locked, in a few round trips.
+    struct Stored {
+      int64_t seq;
+      v1::Statushouder record;
+    };
+    absl::flat_hash_map<std::string, Stored> stored;
+    absl::Status read_status;
+    ForEachChunk(candidates.size(), [&](size_t begin, int chunk) {
+      sql::PreparedStatement& select = PrepareSelectByBsn(c, chunk);
+      select.setString(1, gemeente);
+      for (int i = 0; i < chunk; ++i)
+        select.setString(i + 2, candidates[begin + i].statushouder.bsn());
+      std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
+      while (rs->next()) {
+        auto record = ParseRecord(*rs);
+        if (!record.ok()) {
+          read_status = record.status();
+          continue;
+        }
+        std::string bsn = record->bsn();
+        stored[bsn] = Stored{rs->getInt64("seq"), *std::move(record)};
+      }
+    });
+    RETURN_IF_ERROR(read_status);
+
+    // 2. Decide per row; collect the writes.
+    const auto now = TimeUtil::GetCurrentTime();
+    std::vector<const v1::Statushouder*> created;
+    std::vector<std::pair<int64_t, const v1::Statushouder*>> updated;
+    std::vector<v1::Statushouder> records(candidates.size());
+    std::vector<v1::Event> events;
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      const v1::Statushouder& row = candidates[i].statushouder;
+      ImportOutcome& outcome = outcomes[i];
+      auto it = stored.find(row.bsn());
+      if (it == stored.end()) {
+        v1::Statushouder& record = records[i];
+        record = row;
+        record.set_id(NewId());
+        record.set_gemeente(gemeente);
+        record.set_version(1);
+        *record.mutable_create_time() = now;
+        *record.mutable_update_time() = now;
+        outcome.outcome = v1::ImportRowResult::CREATED;
+        outcome.id = record.id();
+        created.push_back(&record);
+        events.push_back(StatushouderEvent(v1::StatushouderChanged::IMPORTED, record));
+        continue;
+      }
+      v1::Statushouder record = it->second.record;
+      outcome.id = record.id();
+      absl::StatusOr<bool> changed = merge(record, row);
+      if (!changed.ok()) {
+        outcome.outcome = v1::ImportRowResult::REJECTED;
+        outcome.rejection = changed.status();
+        outcome.id.clear();
+        continue;
+      }
+      if (!*changed) {
+        outcome.outcome = v1::ImportRowResult::UNCHANGED;
+        continue;
+      }
+      record.set_version(record.version() + 1);
+      *record.mutable_update_time() = now;
+      outcome.outcome = v1::ImportRowResult::UPDATED;
+      // Later rows of the batch see this state (the service rejects repeated BSNs anyway).
+      it->second.record = record;
+      records[i] = std::move(record);
+      updated.emplace_back(it->second.seq, &records[i]);
+      events.push_back(StatushouderEvent(v1::StatushouderChanged::IMPORTED, records[i]));
+    }
+
+    // 3. Multi-row writes: inserts, upserts on the primary key for updates, then the events.
+    try {
+      ForEachChunk(created.size(), [&](size_t begin, int chunk) {
+        sql::PreparedStatement& insert = PrepareInsert(c, chunk);
+        for (int i = 0; i < chunk; ++i) BindNewRow(insert, 11 * i + 1, *created[begin + i]);
+        insert.executeUpdate();
+      });
+    } catch (const sql::SQLException& e) {
+      if (e.getErrorCode() != kDuplicateKey) throw;
+      return absl::AbortedError(
+          "import statushouders: a bsn of the batch was registered concurrently; send the batch "
+          "again");
+    }
+    ForEachChunk(updated.size(), [&](size_t begin, int chunk) {
+      sql::PreparedStatement& upsert = PrepareUpsert(c, chunk);
+      for (int i = 0; i < chunk; ++i) {
+        upsert.setInt64(12 * i + 1, updated[begin + i].first);
+        BindNewRow(upsert, 12 * i + 2, *updated[begin + i].second);
+      }
+      upsert.executeUpdate();
+    });
+    Outbox::AppendMany(c, events);
+    wrote = !events.empty();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (wrote) outbox_.NotifyCommitted();
+  return outcomes;
 }
 
 }  // namespace inburgering::intake

@@ -25,12 +25,16 @@ class MysqlStatushouderStore : public StatushouderStore {
   absl::StatusOr<v1::Statushouder> Create(const std::string& request_id,
                                           const std::string& request_hash,
                                           v1::Statushouder statushouder) override;
-  absl::StatusOr<v1::Statushouder> Get(const std::string& gemeente,
-                                       const std::string& id) override;
+  absl::StatusOr<v1::Statushouder> Get(const std::string& gemeente, const std::string& id) override;
   absl::StatusOr<v1::Statushouder> Update(const std::string& gemeente, const std::string& id,
                                           int64_t expected_version,
                                           v1::StatushouderChanged::Change change,
                                           const Mutation& mutate) override;
+  absl::StatusOr<std::vector<ListedStatushouder>> List(const std::string& gemeente,
+                                                       const ListQuery& query) override;
+  absl::StatusOr<std::vector<ImportOutcome>> Import(const std::string& gemeente,
+                                                    const std::vector<ImportCandidate>& candidates,
+                                                    const ImportMerge& merge) override;
 
  private:
   MysqlPool& pool_;

@@ -17,6 +17,18 @@ namespace {
 const Principal kRijswijk{"GM0603", Role::kConsulent, "consulent.rijswijk"};
 const Principal kDelft{"GM0503", Role::kConsulent, "consulent.delft"};
 const Principal kService{"GM0000", Role::kService, "reporting-service"};
+using Stub = v1::IntakeService::Stub;
+
+// The n-th of a series of BSNs that pass the 11-proef (none of them a real person's).
+std::string TestBsn(int n) {
+  for (int base = 10000000 + n * 11;; ++base) {
+    const std::string head = std::to_string(base);  // 8 digits
+    int sum = 0;
+    for (int i = 0; i < 8; ++i) sum += (9 - i) * (head[i] - '0');
+    const int check = sum % 11;
+    if (check < 10) return head + std::to_string(check);
+  }
+}
 
 // One intake-service in process: real store, real outbox, real server on a free port.
 class IntakeServiceTest : public ::testing::Test {
@@ -70,6 +82,39 @@ class IntakeServiceTest : public ::testing::Test {
     v1::GetStatushouderRequest request;
     request.set_id(id);
     return stub_->GetStatushouder(&context, request, response);
+  }
+
+  // Calls a unary method of the stub as `principal`.
+  template <typename Request, typename Response>
+  grpc::Status Call(grpc::Status (v1::IntakeService::Stub::*method)(grpc::ClientContext*,
+                                                                    const Request&, Response*),
+                    const Principal& principal, const Request& request, Response* response) {
+    grpc::ClientContext context;
+    AttachPrincipal(principal, context);
+    return (stub_.get()->*method)(&context, request, response);
+  }
+
+  // Registers one statushouder in Rijswijk and returns it.
+  v1::Statushouder Registered(const std::string& bsn, const std::string& vestiging = "2026-09-01") {
+    v1::RegisterStatushouderRequest request = Registration("r-" + bsn, bsn);
+    request.mutable_statushouder()->set_vestigingsdatum(vestiging);
+    v1::Statushouder created;
+    grpc::Status status = Register(kRijswijk, request, &created);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return created;
+  }
+
+  // Imports `batches` as Rijswijk in one call.
+  grpc::Status Import(const std::vector<v1::ImportStatushoudersRequest>& batches,
+                      v1::ImportStatushoudersResponse* response) {
+    grpc::ClientContext context;
+    AttachPrincipal(kRijswijk, context);
+    auto writer = stub_->ImportStatushouders(&context, response);
+    for (const auto& batch : batches) {
+      if (!writer->Write(batch)) break;
+    }
+    writer->WritesDone();
+    return writer->Finish();
   }
 
   WorkerPool workers_{8};
@@ -174,6 +219,419 @@ TEST_F(IntakeServiceTest, StreamEventsIsOnlyForServices) {
   v1::Event event;
   EXPECT_FALSE(reader->Read(&event));
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(IntakeServiceTest, UpdateChangesOnlyMaskedFieldsAndBumpsTheVersion) {
+  v1::Statushouder created = Registered(TestBsn(1));
+  v1::UpdateStatushouderRequest request;
+  request.set_id(created.id());
+  request.set_version(created.version());
+  request.mutable_statushouder()->mutable_home_location()->set_latitude(52.04);
+  request.mutable_statushouder()->mutable_home_location()->set_longitude(4.32);
+  request.mutable_statushouder()->set_max_travel_km(15);
+  request.mutable_statushouder()->set_family_name("Ignored");
+  request.add_update_mask("home_location");
+  request.add_update_mask("max_travel_km");
+  v1::Statushouder updated;
+  ASSERT_TRUE(Call(&Stub::UpdateStatushouder, kRijswijk, request, &updated).ok());
+  EXPECT_EQ(updated.version(), 2);
+  EXPECT_DOUBLE_EQ(updated.home_location().latitude(), 52.04);
+  EXPECT_EQ(updated.max_travel_km(), 15);
+  EXPECT_EQ(updated.family_name(), "Haddad");
+  v1::Statushouder read;
+  ASSERT_TRUE(Get(kRijswijk, created.id(), &read).ok());
+  EXPECT_EQ(read.max_travel_km(), 15);
+  EXPECT_EQ(read.version(), 2);
+
+  request.set_version(2);
+  request.add_update_mask("bsn");
+  grpc::Status unknown = Call(&Stub::UpdateStatushouder, kRijswijk, request, &updated);
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(unknown.error_message().find("update_mask"), std::string::npos);
+
+  request.clear_update_mask();
+  request.add_update_mask("home_location");
+  request.mutable_statushouder()->mutable_home_location()->set_latitude(123);
+  grpc::Status bad = Call(&Stub::UpdateStatushouder, kRijswijk, request, &updated);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(bad.error_message().find("statushouder.home_location.latitude"), std::string::npos);
+  ASSERT_TRUE(Get(kRijswijk, created.id(), &read).ok());
+  EXPECT_EQ(read.version(), 2) << "a rejected update writes nothing";
+}
+
+TEST_F(IntakeServiceTest, StaleVersionIsAbortedAndWritesNothing) {
+  v1::Statushouder created = Registered(TestBsn(1));
+  v1::RecordLanguageLevelRequest request;
+  request.set_id(created.id());
+  request.set_version(1);
+  request.mutable_meting()->set_vaardigheid(v1::TAAL_VAARDIGHEID_LEZEN);
+  request.mutable_meting()->set_level(v1::CEFR_LEVEL_A1);
+  request.mutable_meting()->set_date("2026-10-01");
+  request.mutable_meting()->set_bron(v1::MEET_BRON_TOETS);
+  v1::Statushouder updated;
+  ASSERT_TRUE(Call(&Stub::RecordLanguageLevel, kRijswijk, request, &updated).ok());
+  EXPECT_EQ(updated.language_level(), v1::CEFR_LEVEL_A1);
+  // A second writer that read version 1 too.
+  request.mutable_meting()->set_level(v1::CEFR_LEVEL_B1);
+  EXPECT_EQ(Call(&Stub::RecordLanguageLevel, kRijswijk, request, &updated).error_code(),
+            grpc::StatusCode::ABORTED);
+  v1::Statushouder read;
+  ASSERT_TRUE(Get(kRijswijk, created.id(), &read).ok());
+  EXPECT_EQ(read.version(), 2);
+  EXPECT_EQ(read.language_measurements_size(), 1);
+  EXPECT_EQ(*db_->QueryInt("SELECT COUNT(*) FROM outbox"), 2);
+}
+
+TEST_F(IntakeServiceTest, TrajectoryFromAzcToAfgerondWithEventsForEveryStep) {
+  v1::Statushouder s = Registered(TestBsn(1), /*vestiging=*/"");
+  EXPECT_EQ(s.phase(), v1::PHASE_VOORINBURGERING);
+  EXPECT_FALSE(s.has_pip_deadline());
+
+  v1::ChangePhaseRequest phase;
+  phase.set_id(s.id());
+  phase.set_version(s.version());
+  phase.set_phase(v1::PHASE_INTAKE);
+  phase.set_date("2026-09-01");
+  ASSERT_TRUE(Call(&Stub::ChangePhase, kRijswijk, phase, &s).ok());
+  EXPECT_EQ(s.phase(), v1::PHASE_INTAKE);
+  EXPECT_EQ(s.vestigingsdatum(), "2026-09-01");
+  EXPECT_EQ(s.pip_deadline().due_date(), "2026-11-10");
+  EXPECT_TRUE(s.pip_deadline().overdue());
+
+  v1::RecordOpschortingRequest opschorting;
+  opschorting.set_id(s.id());
+  opschorting.set_version(s.version());
+  opschorting.mutable_opschorting()->set_from("2026-09-10");
+  opschorting.mutable_opschorting()->set_to("2026-10-01");
+  opschorting.mutable_opschorting()->set_reason_code("MEDISCH");
+  ASSERT_TRUE(Call(&Stub::RecordOpschorting, kRijswijk, opschorting, &s).ok());
+  EXPECT_EQ(s.pip_deadline().due_date(), "2026-12-01");
+  EXPECT_EQ(s.pip_deadline().days_left(), 8);
+  EXPECT_FALSE(s.pip_deadline().overdue());
+
+  v1::EstablishPipRequest pip;
+  pip.set_id(s.id());
+  pip.set_version(s.version());
+  pip.set_date("2026-11-20");
+  pip.set_leerroute(v1::LEERROUTE_B1);
+  pip.add_modules(v1::MODULE_TYPE_MAP);
+  EXPECT_EQ(Call(&Stub::EstablishPip, kRijswijk, pip, &s).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION)
+      << "no brede intake yet";
+
+  v1::RecordBredeIntakeRequest intake;
+  intake.set_id(s.id());
+  intake.set_version(s.version());
+  intake.mutable_brede_intake()->set_date("2026-10-15");
+  intake.mutable_brede_intake()->set_leerbaarheid(v1::LEERBAARHEID_HOOG);
+  intake.mutable_brede_intake()->set_advised_leerroute(v1::LEERROUTE_B1);
+  intake.mutable_brede_intake()->set_intake_groep(v1::INTAKE_GROEP_KLAAR_VOOR_WERK);
+  intake.set_prior_occupation_isco("2261");
+  intake.add_work_wishes_isco("32");
+  intake.add_availability(v1::DAGDEEL_MAANDAG_OCHTEND);
+  ASSERT_TRUE(Call(&Stub::RecordBredeIntake, kRijswijk, intake, &s).ok());
+  EXPECT_EQ(s.prior_occupation_isco(), "2261");
+
+  pip.set_version(s.version());
+  ASSERT_TRUE(Call(&Stub::EstablishPip, kRijswijk, pip, &s).ok());
+  EXPECT_EQ(s.phase(), v1::PHASE_INBURGERING);
+  EXPECT_EQ(s.pip().due_date(), "2026-12-01");
+  EXPECT_TRUE(s.pip().on_time());
+  EXPECT_EQ(s.inburgeringstermijn().end_date(), "2029-11-20");
+  EXPECT_FALSE(s.has_pip_deadline());
+
+  v1::RecordModuleProgressRequest map;
+  map.set_id(s.id());
+  map.set_version(s.version());
+  map.mutable_progress()->set_module(v1::MODULE_TYPE_MAP);
+  map.mutable_progress()->set_status(v1::MODULE_STATUS_GESTART);
+  map.mutable_progress()->set_date("2026-11-21");
+  grpc::Status too_early = Call(&Stub::RecordModuleProgress, kRijswijk, map, &s);
+  EXPECT_EQ(too_early.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(too_early.error_message().find("A2"), std::string::npos);
+
+  v1::RecordLanguageLevelRequest level;
+  level.set_id(s.id());
+  for (auto skill : {v1::TAAL_VAARDIGHEID_LEZEN, v1::TAAL_VAARDIGHEID_LUISTEREN,
+                     v1::TAAL_VAARDIGHEID_SPREKEN, v1::TAAL_VAARDIGHEID_SCHRIJVEN}) {
+    level.set_version(s.version());
+    level.mutable_meting()->set_vaardigheid(skill);
+    level.mutable_meting()->set_level(skill == v1::TAAL_VAARDIGHEID_SCHRIJVEN ? v1::CEFR_LEVEL_A2
+                                                                              : v1::CEFR_LEVEL_B1);
+    level.mutable_meting()->set_date("2026-11-21");
+    level.mutable_meting()->set_bron(v1::MEET_BRON_EXAMEN);
+    ASSERT_TRUE(Call(&Stub::RecordLanguageLevel, kRijswijk, level, &s).ok());
+  }
+  EXPECT_EQ(s.language_level(), v1::CEFR_LEVEL_A2);
+  map.set_version(s.version());
+  ASSERT_TRUE(Call(&Stub::RecordModuleProgress, kRijswijk, map, &s).ok());
+  ASSERT_EQ(s.modules_size(), 1);
+
+  v1::ExtendInburgeringstermijnRequest extend;
+  extend.set_id(s.id());
+  extend.set_version(s.version());
+  extend.set_months(6);
+  extend.set_reason_code("ZIEKTE");
+  ASSERT_TRUE(Call(&Stub::ExtendInburgeringstermijn, kRijswijk, extend, &s).ok());
+  EXPECT_EQ(s.inburgeringstermijn().end_date(), "2030-05-20");
+
+  phase.set_version(s.version());
+  phase.set_phase(v1::PHASE_AFGEROND);
+  phase.set_date("2026-11-22");
+  ASSERT_TRUE(Call(&Stub::ChangePhase, kRijswijk, phase, &s).ok());
+  phase.set_version(s.version());
+  phase.set_phase(v1::PHASE_INBURGERING);
+  EXPECT_EQ(Call(&Stub::ChangePhase, kRijswijk, phase, &s).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  // One event per change, in order, each carrying the record after it.
+  ASSERT_TRUE(outbox_->SequenceOnce().ok());
+  auto events = outbox_->ReadAfter(0, 100);
+  ASSERT_TRUE(events.ok());
+  std::vector<v1::StatushouderChanged::Change> changes;
+  for (const auto& e : *events) changes.push_back(e.statushouder_changed().change());
+  using C = v1::StatushouderChanged;
+  EXPECT_EQ(changes,
+            (std::vector<v1::StatushouderChanged::Change>{
+                C::REGISTERED, C::PHASE_CHANGED, C::OPSCHORTING_RECORDED, C::BREDE_INTAKE_RECORDED,
+                C::PIP_ESTABLISHED, C::LANGUAGE_LEVEL_RECORDED, C::LANGUAGE_LEVEL_RECORDED,
+                C::LANGUAGE_LEVEL_RECORDED, C::LANGUAGE_LEVEL_RECORDED, C::MODULE_PROGRESS_RECORDED,
+                C::TERMIJN_EXTENDED, C::PHASE_CHANGED}));
+  EXPECT_EQ(events->back().statushouder_changed().statushouder().phase(), v1::PHASE_AFGEROND);
+  EXPECT_EQ(events->back().statushouder_changed().statushouder().version(), s.version());
+}
+
+TEST_F(IntakeServiceTest, EveryRpcWithAnIdIsTenantScoped) {
+  v1::Statushouder s = Registered(TestBsn(1));
+  const std::string missing = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
+  // Each call is made for Rijswijk's id and for a missing id, as Delft.
+  auto both = [&](auto method, auto request) {
+    v1::Statushouder response;
+    request.set_id(s.id());
+    grpc::Status other = Call(method, kDelft, request, &response);
+    request.set_id(missing);
+    grpc::Status absent = Call(method, kDelft, request, &response);
+    EXPECT_EQ(other.error_code(), grpc::StatusCode::NOT_FOUND) << other.error_message();
+    EXPECT_EQ(other.error_code(), absent.error_code());
+    EXPECT_EQ(other.error_message(), absent.error_message());
+  };
+  v1::GetStatushouderRequest get;
+  both(&Stub::GetStatushouder, get);
+  v1::UpdateStatushouderRequest update;
+  update.set_version(1);
+  update.add_update_mask("max_travel_km");
+  both(&Stub::UpdateStatushouder, update);
+  v1::RecordBredeIntakeRequest intake;
+  intake.set_version(1);
+  intake.mutable_brede_intake()->set_date("2026-10-15");
+  intake.mutable_brede_intake()->set_leerbaarheid(v1::LEERBAARHEID_HOOG);
+  intake.mutable_brede_intake()->set_advised_leerroute(v1::LEERROUTE_B1);
+  intake.mutable_brede_intake()->set_intake_groep(v1::INTAKE_GROEP_KLAAR_VOOR_WERK);
+  both(&Stub::RecordBredeIntake, intake);
+  v1::EstablishPipRequest pip;
+  pip.set_version(1);
+  pip.set_date("2026-11-01");
+  pip.set_leerroute(v1::LEERROUTE_B1);
+  both(&Stub::EstablishPip, pip);
+  v1::RecordOpschortingRequest opschorting;
+  opschorting.set_version(1);
+  opschorting.mutable_opschorting()->set_from("2026-09-10");
+  opschorting.mutable_opschorting()->set_to("2026-09-20");
+  opschorting.mutable_opschorting()->set_reason_code("MEDISCH");
+  both(&Stub::RecordOpschorting, opschorting);
+  v1::RecordLanguageLevelRequest level;
+  level.set_version(1);
+  level.mutable_meting()->set_vaardigheid(v1::TAAL_VAARDIGHEID_LEZEN);
+  level.mutable_meting()->set_level(v1::CEFR_LEVEL_A1);
+  level.mutable_meting()->set_date("2026-10-01");
+  level.mutable_meting()->set_bron(v1::MEET_BRON_TOETS);
+  both(&Stub::RecordLanguageLevel, level);
+  v1::RecordModuleProgressRequest progress;
+  progress.set_version(1);
+  progress.mutable_progress()->set_module(v1::MODULE_TYPE_PVT);
+  progress.mutable_progress()->set_status(v1::MODULE_STATUS_GESTART);
+  progress.mutable_progress()->set_date("2026-10-01");
+  both(&Stub::RecordModuleProgress, progress);
+  v1::ChangePhaseRequest phase;
+  phase.set_version(1);
+  phase.set_phase(v1::PHASE_VERTROKKEN);
+  both(&Stub::ChangePhase, phase);
+  v1::ExtendInburgeringstermijnRequest extend;
+  extend.set_version(1);
+  extend.set_months(3);
+  extend.set_reason_code("ZIEKTE");
+  both(&Stub::ExtendInburgeringstermijn, extend);
+  v1::Statushouder read;
+  ASSERT_TRUE(Get(kRijswijk, s.id(), &read).ok());
+  EXPECT_EQ(read.version(), 1) << "nothing of Delft's calls changed Rijswijk's record";
+  // Lists are scoped too.
+  v1::ListStatushoudersResponse list;
+  ASSERT_TRUE(Call(&Stub::ListStatushouders, kDelft, v1::ListStatushoudersRequest(), &list).ok());
+  EXPECT_EQ(list.statushouders_size(), 0);
+}
+
+TEST_F(IntakeServiceTest, ListFiltersOnPhaseOverdueAndBijstand) {
+  v1::Statushouder overdue = Registered(TestBsn(1), "2026-09-01");  // due 2026-11-10
+  v1::Statushouder running = Registered(TestBsn(2), "2026-11-01");  // due 2027-01-10
+  v1::Statushouder azc = Registered(TestBsn(3), "");
+  v1::RegisterStatushouderRequest with_bijstand = Registration("r-bijstand", TestBsn(4));
+  with_bijstand.mutable_statushouder()->mutable_uitkering()->set_bijstand(true);
+  with_bijstand.mutable_statushouder()->mutable_uitkering()->set_start_date("2026-09-05");
+  v1::Statushouder bijstand;
+  ASSERT_TRUE(Register(kRijswijk, with_bijstand, &bijstand).ok());
+
+  auto ids = [&](v1::ListStatushoudersRequest request) {
+    v1::ListStatushoudersResponse response;
+    grpc::Status status = Call(&Stub::ListStatushouders, kRijswijk, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::vector<std::string> out;
+    for (const auto& s : response.statushouders()) out.push_back(s.id());
+    return out;
+  };
+  v1::ListStatushoudersRequest request;
+  EXPECT_EQ(ids(request),
+            (std::vector<std::string>{overdue.id(), running.id(), azc.id(), bijstand.id()}));
+  request.set_pip_overdue(true);
+  EXPECT_EQ(ids(request), (std::vector<std::string>{overdue.id(), bijstand.id()}));
+  request.clear_pip_overdue();
+  request.set_phase(v1::PHASE_VOORINBURGERING);
+  EXPECT_EQ(ids(request), (std::vector<std::string>{azc.id()}));
+  request.clear_phase();
+  request.set_uitkering(v1::ListStatushoudersRequest::MET_BIJSTAND);
+  EXPECT_EQ(ids(request), (std::vector<std::string>{bijstand.id()}));
+  request.set_uitkering(v1::ListStatushoudersRequest::ZONDER_BIJSTAND);
+  EXPECT_EQ(ids(request), (std::vector<std::string>{overdue.id(), running.id(), azc.id()}));
+  request.clear_uitkering();
+  request.set_type(v1::STATUSHOUDER_TYPE_GEZINSMIGRANT);
+  EXPECT_TRUE(ids(request).empty());
+  request.clear_type();
+  request.set_leerroute(v1::LEERROUTE_Z_ROUTE);
+  EXPECT_TRUE(ids(request).empty());
+
+  v1::ListStatushoudersResponse response;
+  v1::ListStatushoudersRequest days;
+  days.set_phase(v1::PHASE_INTAKE);
+  ASSERT_TRUE(Call(&Stub::ListStatushouders, kRijswijk, days, &response).ok());
+  ASSERT_EQ(response.statushouders_size(), 3);
+  EXPECT_EQ(response.statushouders(0).pip_deadline().days_left(), -13);
+  EXPECT_EQ(response.statushouders(1).pip_deadline().days_left(), 48);
+}
+
+TEST_F(IntakeServiceTest, PagingLosesAndRepeatsNothingWhenRowsAreInsertedBetweenPages) {
+  std::vector<std::string> expected;
+  for (int i = 0; i < 7; ++i) expected.push_back(Registered(TestBsn(i)).id());
+  v1::ListStatushoudersRequest request;
+  request.set_page_size(3);
+  std::vector<std::string> seen;
+  int pages = 0;
+  while (true) {
+    v1::ListStatushoudersResponse response;
+    ASSERT_TRUE(Call(&Stub::ListStatushouders, kRijswijk, request, &response).ok());
+    ++pages;
+    for (const auto& s : response.statushouders()) seen.push_back(s.id());
+    if (pages == 1) {
+      // Inserted while the client is between pages: they come at the end, once each.
+      for (int i = 7; i < 9; ++i) expected.push_back(Registered(TestBsn(i)).id());
+    }
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  EXPECT_EQ(seen, expected);
+  EXPECT_EQ(pages, 3);
+
+  v1::ListStatushoudersRequest other;
+  other.set_page_token(request.page_token());
+  other.set_phase(v1::PHASE_INTAKE);
+  v1::ListStatushoudersResponse response;
+  grpc::Status status = Call(&Stub::ListStatushouders, kRijswijk, other, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("page_token"), std::string::npos);
+}
+
+// A row of an import: valid unless `defect` says which field to spoil.
+v1::ImportRow ImportRowFor(int n, const std::string& defect = "") {
+  v1::ImportRow row;
+  row.set_row_number(n);
+  v1::Statushouder* s = row.mutable_statushouder();
+  s->set_bsn(TestBsn(n));
+  s->set_given_names("Rami");
+  s->set_family_name("Nasser");
+  s->set_birth_date("1988-06-01");
+  s->set_gender(v1::GENDER_MAN);
+  s->set_type(v1::STATUSHOUDER_TYPE_ASIELSTATUSHOUDER);
+  s->set_country_of_origin("ER");
+  s->set_vestigingsdatum(n % 2 == 0 ? "2026-10-01" : "");
+  s->set_prior_occupation_isco("7115");
+  if (defect == "bsn") s->set_bsn("123456789");
+  if (defect == "birth_date") s->set_birth_date("2030-01-01");
+  if (defect == "isco") s->set_prior_occupation_isco("71");
+  return row;
+}
+
+TEST_F(IntakeServiceTest, ImportOfTenThousandRowsWithSomeBadOnes) {
+  std::vector<v1::ImportStatushoudersRequest> batches(2);
+  int bad = 0;
+  for (int n = 0; n < 10000; ++n) {
+    std::string defect;
+    if (n % 1000 == 7) defect = "bsn";
+    if (n % 1000 == 8) defect = "birth_date";
+    if (n % 1000 == 9) defect = "isco";
+    bad += !defect.empty();
+    *batches[n / 5000].add_rows() = ImportRowFor(n, defect);
+  }
+  *batches[1].add_rows() = ImportRowFor(9999);  // the same BSN twice in one batch
+  ++bad;
+  ASSERT_EQ(bad, 31);
+  v1::ImportStatushoudersResponse response;
+  grpc::Status status = Import(batches, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.created(), 10000 - 30);
+  EXPECT_EQ(response.rejected(), 31);
+  EXPECT_EQ(response.updated() + response.unchanged(), 0);
+  ASSERT_EQ(response.results_size(), 10001);
+  EXPECT_EQ(response.results(7).outcome(), v1::ImportRowResult::REJECTED);
+  EXPECT_EQ(response.results(7).field(), "statushouder.bsn");
+  EXPECT_EQ(response.results(8).field(), "statushouder.birth_date");
+  EXPECT_EQ(response.results(8).reason(), "must not be in the future");
+  EXPECT_EQ(response.results(9).field(), "statushouder.prior_occupation_isco");
+  EXPECT_EQ(response.results(10000).row_number(), 9999);
+  EXPECT_EQ(response.results(10000).field(), "statushouder.bsn");
+  EXPECT_EQ(response.results(0).outcome(), v1::ImportRowResult::CREATED);
+  EXPECT_EQ(*db_->QueryInt("SELECT COUNT(*) FROM statushouders WHERE gemeente = 'GM0603'"), 9970);
+  EXPECT_EQ(*db_->QueryInt("SELECT COUNT(*) FROM outbox"), 9970);
+  EXPECT_EQ(*db_->QueryInt("SELECT COUNT(*) FROM statushouders WHERE phase = 2"), 4990);
+  v1::Statushouder read;
+  ASSERT_TRUE(Get(kRijswijk, response.results(2).statushouder_id(), &read).ok());
+  EXPECT_EQ(read.bsn(), TestBsn(2));
+  EXPECT_EQ(read.phase(), v1::PHASE_INTAKE);
+  EXPECT_EQ(read.pip_deadline().due_date(), "2026-12-10");
+
+  // The next night: the same export, with one row changed and one settled since.
+  v1::ImportStatushoudersRequest again;
+  for (int n = 0; n < 20; ++n) *again.add_rows() = ImportRowFor(n);
+  again.mutable_rows(4)->mutable_statushouder()->set_max_travel_km(25);
+  again.mutable_rows(5)->mutable_statushouder()->set_vestigingsdatum("2026-11-01");
+  v1::ImportStatushoudersResponse second;
+  ASSERT_TRUE(Import({again}, &second).ok());
+  EXPECT_EQ(second.updated(), 2);
+  EXPECT_EQ(second.created(), 3) << "rows 7, 8 and 9 were rejected the first time";
+  EXPECT_EQ(second.unchanged(), 15);
+  EXPECT_EQ(second.results(4).outcome(), v1::ImportRowResult::UPDATED);
+  EXPECT_EQ(second.results(4).statushouder_id(), response.results(4).statushouder_id());
+  ASSERT_TRUE(Get(kRijswijk, second.results(5).statushouder_id(), &read).ok());
+  EXPECT_EQ(read.phase(), v1::PHASE_INTAKE);
+  EXPECT_EQ(read.version(), 2);
+  EXPECT_EQ(*db_->QueryInt("SELECT COUNT(*) FROM outbox"), 9970 + 5);
+}
+
+TEST_F(IntakeServiceTest, ImportBatchOverTheLimitIsInvalidAndWritesNothing) {
+  v1::ImportStatushoudersRequest batch;
+  for (int n = 0; n < 5001; ++n) *batch.add_rows() = ImportRowFor(n);
+  v1::ImportStatushoudersResponse response;
+  grpc::Status status = Import({batch}, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("rows"), std::string::npos);
+  EXPECT_EQ(*db_->QueryInt("SELECT COUNT(*) FROM statushouders"), 0);
 }
 
 }  // namespace

@@ -1,0 +1,80 @@
+// The rules of the inburgering trajectory (Wet inburgering 2021) as pure functions on a
+// Statushouder: phase state machine, PIP deadline with opschortingen, language level, modules and
+// the inburgeringstermijn. No I/O and no clock of their own: `today` is passed in.
+//
+// The Apply* functions change a record the way one RPC does, after its request passed
+// validation.h; a rule the record's state breaks is FAILED_PRECONDITION and leaves the record
+// unusable (the caller discards it: the store rolls back).
+#pragma once
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "inburgering/v1/intake.pb.h"
+
+namespace inburgering::intake {
+
+// The PIP is due 10 weeks after vestiging, plus the length of recorded opschortingen.
+inline constexpr int kPipDays = 10 * 7;
+inline constexpr int kTermijnYears = 3;
+
+// Legal transitions per the comment on enum Phase in statushouder.proto.
+bool IsLegalPhaseTransition(v1::Phase from, v1::Phase to);
+// FAILED_PRECONDITION naming both phases when illegal.
+absl::Status CheckPhaseTransition(v1::Phase from, v1::Phase to);
+bool IsFinalPhase(v1::Phase phase);
+
+// `day` plus `months` calendar months, clamped to the end of the month (31 Jan + 1 = 28/29 Feb).
+absl::CivilDay AddMonths(absl::CivilDay day, int months);
+
+// Total days of the opschortingen (each [from, to)); they never overlap (RecordOpschorting).
+int OpschortingDays(const google::protobuf::RepeatedPtrField<v1::Opschorting>& opschortingen);
+absl::CivilDay PipDueDate(absl::CivilDay vestiging,
+                          const google::protobuf::RepeatedPtrField<v1::Opschorting>& opschortingen);
+
+// Recomputes the derived fields that depend on the record and `today`: pip_deadline (due date,
+// days_left, overdue; present only in phase INTAKE without a PIP) and language_level.
+void RefreshDerived(v1::Statushouder& statushouder, absl::CivilDay today);
+
+// Lowest of the latest measurement per skill (the latest by date; on equal dates the one
+// recorded last). UNSPECIFIED when nothing was measured.
+v1::CefrLevel CurrentLanguageLevel(
+    const google::protobuf::RepeatedPtrField<v1::TaalMeting>& measurements);
+
+// MAP may start only at A2 or higher: FAILED_PRECONDITION otherwise.
+absl::Status CheckModuleMayStart(v1::ModuleType module, v1::CefrLevel level);
+
+// PIP date + 3 years + extension months.
+absl::CivilDay TermijnEndDate(absl::CivilDay pip_date, int extension_months);
+
+// The mutations of the trajectory RPCs.
+absl::Status ApplyBredeIntake(v1::Statushouder& s, const v1::RecordBredeIntakeRequest& request);
+absl::Status ApplyPip(v1::Statushouder& s, const v1::EstablishPipRequest& request);
+absl::Status ApplyOpschorting(v1::Statushouder& s, const v1::Opschorting& opschorting);
+absl::Status ApplyLanguageMeting(v1::Statushouder& s, const v1::TaalMeting& meting);
+absl::Status ApplyModuleProgress(v1::Statushouder& s, const v1::ModuleProgress& progress);
+absl::Status ApplyPhaseChange(v1::Statushouder& s, v1::Phase to, const std::string& date);
+absl::Status ApplyTermijnExtension(v1::Statushouder& s, int months, const std::string& reason);
+// Copies the masked paths of `values` into `s` and checks the result (ValidateProfile); the
+// vestigingsdatum may change only in phase INTAKE (entering INTAKE goes through ChangePhase).
+absl::Status ApplyProfileUpdate(v1::Statushouder& s, const v1::Statushouder& values,
+                                const google::protobuf::RepeatedPtrField<std::string>& mask,
+                                absl::CivilDay today);
+
+// An import row for a statushouder already stored: its profile replaces the stored one; a
+// vestigingsdatum arriving in VOORINBURGERING moves the phase to INTAKE, one changing after the
+// PIP (or cleared after vestiging) is rejected (FAILED_PRECONDITION). Returns whether anything
+// changed; derived fields alone (days_left) do not count.
+absl::StatusOr<bool> MergeImported(v1::Statushouder& stored, const v1::Statushouder& row,
+                                   absl::CivilDay today);
+
+// The phase a new statushouder starts in: INTAKE once settled, VOORINBURGERING while in the azc.
+v1::Phase InitialPhase(const v1::Statushouder& statushouder);
+
+// Copies the profile fields (those an import or registration sets; not the trajectory, id,
+// gemeente or version) from `from` to `to`.
+void CopyProfile(const v1::Statushouder& from, v1::Statushouder& to);
+// Clears everything a registration may not set (trajectory, id, version, timestamps).
+void ClearNonProfile(v1::Statushouder& s);
+
+}  // namespace inburgering::intake
