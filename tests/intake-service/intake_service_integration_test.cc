@@ -569,7 +569,7 @@ v1::ImportRow ImportRowFor(int n, const std::string& defect = "") {
 }
 
 TEST_F(IntakeServiceTest, ImportOfTenThousandRowsWithSomeBadOnes) {
-  std::vector<v1::ImportStatushoudersRequest> batches(2);
+  std::vector<v1::ImportStatushoudersRequest> batches(3);
   int bad = 0;
   for (int n = 0; n < 10000; ++n) {
     std::string defect;
@@ -577,9 +577,9 @@ TEST_F(IntakeServiceTest, ImportOfTenThousandRowsWithSomeBadOnes) {
     if (n % 1000 == 8) defect = "birth_date";
     if (n % 1000 == 9) defect = "isco";
     bad += !defect.empty();
-    *batches[n / 5000].add_rows() = ImportRowFor(n, defect);
+    *batches[n / 4000].add_rows() = ImportRowFor(n, defect);
   }
-  *batches[1].add_rows() = ImportRowFor(9999);  // the same BSN twice in one batch
+  *batches[2].add_rows() = ImportRowFor(9999);  // the same BSN twice in one batch
   ++bad;
   ASSERT_EQ(bad, 31);
   v1::ImportStatushoudersResponse response;
