@@ -117,7 +117,6 @@ absl::CivilDay TermijnEndDate(absl::CivilDay pip_date, int extension_months) {
 }
 
 void RefreshDerived(v1::Statushouder& s, absl::CivilDay today) {
-  s.set_language_level(CurrentLanguageLevel(s.language_measurements()));
   std::optional<absl::CivilDay> vestiging = StoredDate(s.vestigingsdatum());
   if (s.phase() != v1::PHASE_INTAKE || s.has_pip() || !vestiging) {
     s.clear_pip_deadline();

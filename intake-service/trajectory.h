@@ -32,8 +32,8 @@ int OpschortingDays(const google::protobuf::RepeatedPtrField<v1::Opschorting>& o
 absl::CivilDay PipDueDate(absl::CivilDay vestiging,
                           const google::protobuf::RepeatedPtrField<v1::Opschorting>& opschortingen);
 
-// Recomputes the derived fields that depend on the record and `today`: pip_deadline (due date,
-// days_left, overdue; present only in phase INTAKE without a PIP) and language_level.
+// Recomputes pip_deadline from the record and `today` (due date, days_left, overdue); it is
+// present only in phase INTAKE without a PIP. Reads call it too, so days_left is today's.
 void RefreshDerived(v1::Statushouder& statushouder, absl::CivilDay today);
 
 // Lowest of the latest measurement per skill (the latest by date; on equal dates the one
