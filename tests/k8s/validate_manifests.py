@@ -39,6 +39,11 @@ SERVICES = {
 }
 BACKENDS = {"intake-service", "matching-service", "reporting-service"}
 OVERLAYS = ["dev", "production"]
+# Services that must not run more than one replica yet, and why.
+SINGLE_REPLICA = {
+    "matching-service": "its in-memory index and candidate cache see only the replica's own "
+                        "writes and the intake events it applied itself",
+}
 ENV_PREFIX = "INBURGERING_"
 
 
@@ -178,7 +183,9 @@ class ManifestTest(unittest.TestCase):
                 self.assertLessEqual(hpas[0]["spec"]["minReplicas"],
                                      hpas[0]["spec"]["maxReplicas"])
                 self.assertNotIn("replicas", d["spec"], "the HPA owns the replica count")
-                if overlay == "production":
+                if name in SINGLE_REPLICA:
+                    self.assertEqual(hpas[0]["spec"]["maxReplicas"], 1, SINGLE_REPLICA[name])
+                elif overlay == "production":
                     self.assertGreaterEqual(hpas[0]["spec"]["minReplicas"], 2,
                                             "production survives the loss of one pod")
                 policies = [p for p in r.of_kind("NetworkPolicy")
