@@ -926,7 +926,11 @@ int Main(int argc, char** argv) {
     const std::string target = absl::GetFlag(FLAGS_target);
     auto credentials = ChannelCredentialsFor(target);
     if (!credentials.ok()) throw UsageError{std::string(credentials.status().message())};
-    Session session(command_name, grpc::CreateChannel(target, *credentials));
+    // The import's answer has one result per row: a large nightly file outgrows gRPC's default
+    // 4 MB receive limit.
+    grpc::ChannelArguments channel_args;
+    channel_args.SetMaxReceiveMessageSize(256 << 20);
+    Session session(command_name, grpc::CreateCustomChannel(target, *credentials, channel_args));
     if (const std::string principal = absl::GetFlag(FLAGS_principal); !principal.empty()) {
       if (!IsLoopbackAddress(target)) {
         throw UsageError{"--principal is a development aid for loopback targets only"};
