@@ -44,7 +44,9 @@ GrpcServer::GrpcServer(std::string address, std::vector<std::string> health_name
 GrpcServer::~GrpcServer() { Shutdown(absl::ZeroDuration()); }
 
 absl::Status GrpcServer::Start() {
-  auto credentials = ServerCredentialsFor(address_);
+  auto credentials = credentials_ != nullptr
+                         ? absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>>(credentials_)
+                         : ServerCredentialsFor(address_);
   if (!credentials.ok()) return credentials.status();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 
 #include "absl/status/status.h"
@@ -33,6 +34,11 @@ class GrpcServer {
 
   void AddService(grpc::Service* service) { services_.push_back(service); }
   void AddGenericService(grpc::CallbackGenericService* service) { generic_ = service; }
+  // Overrides the listener credentials that ServerCredentialsFor(address) would choose (the
+  // gateway's public port asks for, but does not require, client certificates).
+  void SetCredentials(std::shared_ptr<grpc::ServerCredentials> credentials) {
+    credentials_ = std::move(credentials);
+  }
   // Runs after health turns NOT_SERVING and before the server stops accepting calls (e.g. to end
   // live event streams, which would otherwise hold the drain until its deadline).
   void OnShutdown(std::function<void()> hook) { shutdown_hooks_.push_back(std::move(hook)); }
@@ -52,6 +58,7 @@ class GrpcServer {
   std::vector<std::string> health_names_;
   std::vector<grpc::Service*> services_;
   grpc::CallbackGenericService* generic_ = nullptr;
+  std::shared_ptr<grpc::ServerCredentials> credentials_;
   std::vector<std::function<void()>> shutdown_hooks_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -1,0 +1,73 @@
+// The audit trail of calls that read or write personal data (BIO 8.15.01): action (RPC), object
+// (record ids), result (status code), origin (peer), actor (principal) and time. Never a payload.
+//
+// AuditLog is the interface the gateway writes to; MysqlAuditLog appends rows to the gateway
+// schema's append-only table, batching concurrent records into one transaction (group commit) on
+// its own thread, so gRPC threads never wait on the database. Thread-safe.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/mysql_pool.h"
+#include "google/protobuf/message.h"
+
+namespace inburgering::gateway {
+
+struct AuditRecord {
+  absl::Time occurred_at;
+  std::string action;  // the RPC, "inburgering.v1.IntakeService.GetStatushouder"
+  std::vector<std::string> object_ids;
+  std::string result;          // the status code name, e.g. "OK", "PERMISSION_DENIED"
+  std::string origin;          // the peer, e.g. "ipv4:127.0.0.1:53412"
+  std::string actor_gemeente;  // empty when the caller was not authenticated
+  std::string actor_role;
+  std::string actor_subject;
+};
+
+class AuditLog {
+ public:
+  virtual ~AuditLog() = default;
+  // Stores `record` durably, then calls `done` (on another thread) with OK, or with UNAVAILABLE
+  // when it could not be stored; the caller then refuses the call (fail closed).
+  virtual void Append(AuditRecord record, std::function<void(absl::Status)> done) = 0;
+};
+
+// Adds to `ids` the values of string fields named id, statushouder_id or werkplek_id in `message`
+// and its nested messages (a few levels deep), without duplicates, at most `limit` in total.
+void CollectObjectIds(const google::protobuf::Message& message, std::vector<std::string>& ids,
+                      size_t limit = 1000);
+
+// Joins ids for the object_ids column ("id1,id2").
+std::string JoinObjectIds(const std::vector<std::string>& ids);
+
+class MysqlAuditLog final : public AuditLog {
+ public:
+  explicit MysqlAuditLog(MysqlPool& pool, size_t max_batch = 256);
+  ~MysqlAuditLog() override;  // writes what is queued, then stops
+
+  void Append(AuditRecord record, std::function<void(absl::Status)> done) override;
+
+ private:
+  struct Pending {
+    AuditRecord record;
+    std::function<void(absl::Status)> done;
+  };
+  void Loop();
+  absl::Status Write(const std::vector<Pending>& batch);
+
+  MysqlPool& pool_;
+  const size_t max_batch_;
+  absl::Mutex mu_;
+  std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace inburgering::gateway

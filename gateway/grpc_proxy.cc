@@ -1,0 +1,292 @@
+#include "gateway/grpc_proxy.h"
+
+#include <grpcpp/impl/codegen/proto_utils.h>
+
+#include <atomic>
+#include <optional>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/status.h"
+
+namespace inburgering::gateway {
+namespace {
+
+absl::string_view View(const grpc::string_ref& ref) { return {ref.data(), ref.size()}; }
+
+bool IsPrintableAscii(absl::string_view value) {
+  for (char c : value) {
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+// Parses a copy of `buffer` (the original stays intact for forwarding).
+bool ParseBuffer(const grpc::ByteBuffer& buffer, google::protobuf::Message* message) {
+  grpc::ByteBuffer copy(buffer);
+  return grpc::SerializationTraits<google::protobuf::Message>::Deserialize(&copy, message).ok();
+}
+
+// One proxied call: the server side (this reactor) and the backend side (Upstream) pump messages
+// into each other. Callbacks of both sides may run concurrently; mu_ orders them. The object
+// deletes itself when both sides are done.
+class ProxyCall final : public grpc::ServerGenericBidiReactor {
+ public:
+  ProxyCall(const Gateway& gateway, grpc::GenericCallbackServerContext* context)
+      : gateway_(gateway), context_(context), started_(absl::Now()), upstream_(this) {
+    Begin();
+  }
+
+  void OnReadDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    if (finishing_) return;
+    if (!ok) {  // the client half-closed (or went away)
+      if (context_->IsCancelled()) {
+        if (!upstream_started_)
+          FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+        return;
+      }
+      if (!upstream_started_) {
+        StartUpstreamLocked(/*first=*/nullptr);
+      } else if (client_streaming_) {
+        upstream_.StartWritesDone();
+      }
+      return;
+    }
+    if (static_cast<int64_t>(request_.Length()) > gateway_.max_request_bytes()) {
+      FinishLocked(grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          absl::StrCat("request message larger than ", gateway_.max_request_bytes(), " bytes")));
+      return;
+    }
+    if (!InspectRequestLocked()) return;
+    if (!upstream_started_) {
+      StartUpstreamLocked(&request_);
+    } else {
+      upstream_.StartWrite(&request_);
+    }
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    // Only server-streaming responses are written before the end; ask the backend for the next.
+    if (ok && !finishing_ && !upstream_done_) upstream_.StartRead(&response_);
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    if (upstream_started_ && !upstream_done_) upstream_context_->TryCancel();
+  }
+
+  void OnDone() override { Unref(); }
+
+ private:
+  class Upstream final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+   public:
+    explicit Upstream(ProxyCall* call) : call_(call) {}
+    void OnReadDone(bool ok) override { call_->UpstreamReadDone(ok); }
+    void OnWriteDone(bool ok) override { call_->UpstreamWriteDone(ok); }
+    void OnDone(const grpc::Status& status) override { call_->UpstreamDone(status); }
+
+   private:
+    ProxyCall* call_;
+  };
+
+  void Begin() {
+    route_ = gateway_.FindRoute(context_->method());
+    if (route_ == nullptr) {
+      absl::MutexLock lock(&mu_);
+      FinishLocked(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                                absl::StrCat("unknown service or method ", context_->method())));
+      return;
+    }
+    client_streaming_ = route_->method->client_streaming();
+    server_streaming_ = route_->method->server_streaming();
+    audited_ = Gateway::Audited(*route_);
+    const auto& metadata = context_->client_metadata();
+    absl::string_view authorization;
+    if (auto it = metadata.find("authorization"); it != metadata.end()) {
+      authorization = View(it->second);
+    }
+    absl::Duration retry_after;
+    absl::Status admitted = gateway_.Admit(*route_, context_->auth_context().get(), authorization,
+                                           &principal_, &retry_after);
+    absl::MutexLock lock(&mu_);
+    if (!admitted.ok()) {
+      if (admitted.code() == absl::StatusCode::kResourceExhausted) {
+        context_->AddTrailingMetadata("grpc-retry-pushback-ms",
+                                      absl::StrCat(absl::ToInt64Milliseconds(retry_after)));
+        context_->AddTrailingMetadata(
+            "retry-after", absl::StrCat((absl::ToInt64Milliseconds(retry_after) + 999) / 1000));
+      }
+      FinishLocked(ToGrpcStatus(admitted));
+      return;
+    }
+    if (audited_ || route_->policy->consulent == Access::kOwnScope ||
+        route_->policy->wsp == Access::kOwnScope || route_->policy->analist == Access::kOwnScope ||
+        route_->policy->beheerder == Access::kOwnScope) {
+      request_message_ = gateway_.NewRequest(*route_);
+    }
+    if (audited_) response_message_ = gateway_.NewResponse(*route_);
+    StartRead(&request_);
+  }
+
+  // Parses the request when the policy or the audit needs its content; false when the call was
+  // finished because of it.
+  bool InspectRequestLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (request_message_ == nullptr) return true;
+    if (!ParseBuffer(request_, request_message_.get())) {
+      FinishLocked(grpc::Status(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          absl::StrCat("request: not a valid ", route_->method->input_type()->full_name())));
+      return false;
+    }
+    if (absl::Status s = gateway_.CheckRequest(*route_, *principal_, *request_message_); !s.ok()) {
+      FinishLocked(ToGrpcStatus(s));
+      return false;
+    }
+    if (audited_) CollectObjectIds(*request_message_, object_ids_);
+    return true;
+  }
+
+  void StartUpstreamLocked(const grpc::ByteBuffer* first) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    // Deadline and cancellation propagate from the client's call.
+    upstream_context_ = grpc::ClientContext::FromCallbackServerContext(*context_);
+    if (context_->deadline() == std::chrono::system_clock::time_point::max()) {
+      upstream_context_->set_deadline(
+          absl::ToChronoTime(absl::Now() + gateway_.default_deadline()));
+    }
+    for (const auto& [key, value] : context_->client_metadata()) {
+      const absl::string_view k = View(key);
+      if (IsStrippedMetadataKey(k)) continue;
+      if (!absl::EndsWith(k, "-bin") && !IsPrintableAscii(View(value))) {
+        FinishLocked(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                  absl::StrCat("metadata ", k, ": value must be printable ASCII")));
+        return;
+      }
+      upstream_context_->AddMetadata(std::string(k), std::string(View(value)));
+    }
+    AttachPrincipal(*principal_, *upstream_context_);
+    route_->backend->stub->PrepareBidiStreamingCall(upstream_context_.get(), route_->path,
+                                                    grpc::StubOptions(), &upstream_);
+    upstream_started_ = true;
+    ++refs_;
+    if (first != nullptr) {
+      if (client_streaming_) {
+        upstream_.StartWrite(first);
+      } else {
+        upstream_.StartWriteLast(first, grpc::WriteOptions());
+      }
+    } else {
+      upstream_.StartWritesDone();
+    }
+    upstream_.StartRead(&response_);
+    upstream_.StartCall();
+  }
+
+  void UpstreamWriteDone(bool ok) {
+    absl::MutexLock lock(&mu_);
+    // Next message from the client only once the previous one went out (one buffer, bounded
+    // memory: the backend's flow control reaches the client).
+    if (ok && client_streaming_ && !finishing_) StartRead(&request_);
+  }
+
+  void UpstreamReadDone(bool ok) {
+    absl::MutexLock lock(&mu_);
+    if (!ok || finishing_) return;
+    if (response_message_ != nullptr && ParseBuffer(response_, response_message_.get())) {
+      CollectObjectIds(*response_message_, object_ids_);
+    }
+    if (server_streaming_) {
+      StartWrite(&response_);
+    } else {
+      have_response_ = true;  // held until the status and the audit record
+    }
+  }
+
+  void UpstreamDone(const grpc::Status& status) {
+    {
+      absl::MutexLock lock(&mu_);
+      upstream_done_ = true;
+      FinishLocked(status);
+    }
+    Unref();
+  }
+
+  // Ends the call once: metrics, then (for audited RPCs) the audit record, then Finish.
+  void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finishing_) return;
+    finishing_ = true;
+    const std::string method = route_ != nullptr ? route_->name : "unknown";
+    gateway_.metrics().Record(method, CodeName(status.error_code()), "grpc",
+                              absl::Now() - started_);
+    const bool with_response = have_response_ && status.ok();
+    if (route_ == nullptr || !audited_) {
+      SendFinish(status, with_response);
+      return;
+    }
+    AuditRecord record =
+        gateway_.NewAuditRecord(*route_, principal_ ? &*principal_ : nullptr, context_->peer());
+    record.object_ids = std::move(object_ids_);
+    record.result = CodeName(status.error_code());
+    gateway_.audit().Append(std::move(record), [this, status, with_response](absl::Status s) {
+      if (s.ok()) {
+        SendFinish(status, with_response);
+      } else {
+        // Fail closed: without a stored audit record the response is not released.
+        SendFinish(ToGrpcStatus(s), false);
+      }
+    });
+  }
+
+  void SendFinish(const grpc::Status& status, bool with_response) {
+    if (with_response) {
+      StartWriteAndFinish(&response_, grpc::WriteOptions(), status);
+    } else {
+      Finish(status);
+    }
+  }
+
+  void Unref() {
+    if (refs_.fetch_sub(1) == 1) delete this;
+  }
+
+  const Gateway& gateway_;
+  grpc::GenericCallbackServerContext* const context_;
+  const absl::Time started_;
+  const Route* route_ = nullptr;
+  bool client_streaming_ = false;
+  bool server_streaming_ = false;
+  bool audited_ = false;
+  std::optional<Principal> principal_;
+  std::unique_ptr<google::protobuf::Message> request_message_;
+  std::unique_ptr<google::protobuf::Message> response_message_;
+
+  absl::Mutex mu_;
+  Upstream upstream_;
+  std::unique_ptr<grpc::ClientContext> upstream_context_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer response_;
+  std::vector<std::string> object_ids_;
+  bool upstream_started_ ABSL_GUARDED_BY(mu_) = false;
+  bool upstream_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool finishing_ ABSL_GUARDED_BY(mu_) = false;
+  bool have_response_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<int> refs_{1};
+};
+
+}  // namespace
+
+bool IsStrippedMetadataKey(absl::string_view key) {
+  return absl::StartsWith(key, ":") || absl::StartsWith(key, "grpc-") ||
+         absl::StartsWith(key, "x-inburgering-") || key == "authorization" || key == "user-agent" ||
+         key == "te" || key == "content-type" || key == "host" || key == "content-length";
+}
+
+grpc::ServerGenericBidiReactor* GrpcProxy::CreateReactor(
+    grpc::GenericCallbackServerContext* context) {
+  return new ProxyCall(gateway_, context);
+}
+
+}  // namespace inburgering::gateway

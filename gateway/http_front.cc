@@ -1,0 +1,332 @@
+#include "gateway/http_front.h"
+
+#include <grpcpp/impl/codegen/proto_utils.h>
+#include <httplib.h>
+
+#include <optional>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "common/principal.h"
+#include "common/status.h"
+#include "gateway/dashboard.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+
+namespace inburgering::gateway {
+namespace {
+
+std::string JsonEscape(absl::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          absl::StrAppend(&out, "\\u00", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+void SendError(httplib::Response& res, grpc::StatusCode code, absl::string_view message,
+               int http_status = 0) {
+  res.status = http_status != 0 ? http_status : HttpStatusFor(code);
+  res.set_content(ErrorJson(code, message), "application/json");
+}
+
+bool HasControlCharacters(absl::string_view value) {
+  for (char c : value) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+// The first line of a protobuf JSON parse error: later lines can quote the input, which may hold
+// personal data.
+std::string FirstLine(absl::string_view message) {
+  return std::string(message.substr(0, message.find('\n')));
+}
+
+}  // namespace
+
+int HttpStatusFor(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return 200;
+    case grpc::StatusCode::CANCELLED:
+      return 499;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::FAILED_PRECONDITION:
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return 400;
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return 401;
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return 403;
+    case grpc::StatusCode::NOT_FOUND:
+      return 404;
+    case grpc::StatusCode::ABORTED:
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return 409;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return 429;
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return 501;
+    case grpc::StatusCode::UNAVAILABLE:
+      return 503;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return 504;
+    default:
+      return 500;
+  }
+}
+
+std::string ErrorJson(grpc::StatusCode code, absl::string_view message) {
+  return absl::StrCat("{\"code\":\"", CodeName(code), "\",\"message\":\"", JsonEscape(message),
+                      "\"}");
+}
+
+HttpFront::HttpFront(const Gateway& gateway, int threads)
+    : gateway_(gateway), server_(std::make_unique<httplib::Server>()) {
+  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // The library answers an oversized body with an empty 413 before any handler runs; the error
+  // handler below gives it the JSON error body.
+  server_->set_payload_max_length(static_cast<size_t>(gateway_.max_request_bytes()));
+  server_->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    switch (res.status) {
+      case 404:
+        SendError(res, grpc::StatusCode::NOT_FOUND,
+                  "no such path; RPCs are POST /<package>.<Service>/<Method>");
+        break;
+      case 413:
+        SendError(res, grpc::StatusCode::RESOURCE_EXHAUSTED, "request body too large", 413);
+        break;
+      default:
+        SendError(res, grpc::StatusCode::INVALID_ARGUMENT, "bad request", res.status);
+    }
+  });
+
+  server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
+  server_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+    if (Ready()) {
+      res.set_content("ready\n", "text/plain");
+    } else {
+      res.status = 503;
+      res.set_content("not ready: a backend is not SERVING\n", "text/plain");
+    }
+  });
+  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(gateway_.metrics().RenderPrometheus(), "text/plain; version=0.0.4");
+  });
+  server_->Get("/dashboard", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Content-Security-Policy",
+                   "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
+    res.set_content(std::string(DashboardHtml()), "text/html; charset=utf-8");
+  });
+
+  server_->Post(R"(/([^/]+)/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+    const Route* route = gateway_.FindRoute(req.path);
+    if (route == nullptr) {
+      SendError(res, grpc::StatusCode::NOT_FOUND,
+                absl::StrCat("unknown service or method ", req.path));
+      gateway_.metrics().Record("unknown", "NOT_FOUND", "http", absl::ZeroDuration());
+      return;
+    }
+    if (route->method->client_streaming() || route->method->server_streaming()) {
+      SendError(res, grpc::StatusCode::UNIMPLEMENTED,
+                absl::StrCat(route->name, " is a streaming RPC: use gRPC"));
+      return;
+    }
+    for (const auto& [key, value] : req.headers) {
+      if (HasControlCharacters(value)) {
+        SendError(res, grpc::StatusCode::INVALID_ARGUMENT,
+                  absl::StrCat("header ", key, ": control characters are not allowed"));
+        return;
+      }
+    }
+    const std::string content_type = absl::AsciiStrToLower(req.get_header_value("Content-Type"));
+    if (content_type != "application/json" &&
+        !absl::StartsWith(content_type, "application/json;")) {
+      SendError(res, grpc::StatusCode::INVALID_ARGUMENT, "content-type: must be application/json",
+                415);
+      return;
+    }
+    if (static_cast<int64_t>(req.body.size()) > gateway_.max_request_bytes()) {
+      SendError(res, grpc::StatusCode::RESOURCE_EXHAUSTED,
+                absl::StrCat("body larger than ", gateway_.max_request_bytes(), " bytes"), 413);
+      return;
+    }
+    Result result = CallJson(*route, req.get_header_value("Authorization"), req.body,
+                             absl::StrCat("http:", req.remote_addr, ":", req.remote_port));
+    if (!result.status.ok()) {
+      if (result.retry_after > absl::ZeroDuration()) {
+        res.set_header("Retry-After",
+                       absl::StrCat((absl::ToInt64Milliseconds(result.retry_after) + 999) / 1000));
+      }
+      SendError(res, result.status.error_code(), result.status.error_message());
+      return;
+    }
+    res.set_content(result.json, "application/json");
+  });
+}
+
+HttpFront::~HttpFront() { Stop(); }
+
+absl::Status HttpFront::Start(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port)) {
+    return InvalidField("http_listen", "must be host:port");
+  }
+  std::string host = address.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (port == 0) {
+    port_ = server_->bind_to_any_port(host);
+    if (port_ <= 0) return absl::UnavailableError(absl::StrCat("cannot listen on ", address));
+  } else {
+    if (!server_->bind_to_port(host, port)) {
+      return absl::UnavailableError(absl::StrCat("cannot listen on ", address));
+    }
+    port_ = port;
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // stop() is a no-op until the loop runs, so wait for it: Stop() right after Start() must work.
+  while (!server_->is_running()) absl::SleepFor(absl::Milliseconds(1));
+  return absl::OkStatus();
+}
+
+void HttpFront::Stop() {
+  if (thread_.joinable()) {
+    server_->stop();
+    thread_.join();
+  }
+}
+
+HttpFront::Result HttpFront::CallJson(const Route& route, absl::string_view authorization,
+                                      absl::string_view body, std::string origin) const {
+  const absl::Time started = absl::Now();
+  Result result;
+  std::optional<Principal> principal;
+  std::vector<std::string> object_ids;
+
+  auto finish = [&](grpc::Status status) {
+    gateway_.metrics().Record(route.name, CodeName(status.error_code()), "http",
+                              absl::Now() - started);
+    if (Gateway::Audited(route)) {
+      AuditRecord record =
+          gateway_.NewAuditRecord(route, principal ? &*principal : nullptr, std::move(origin));
+      record.object_ids = std::move(object_ids);
+      record.result = CodeName(status.error_code());
+      absl::Notification stored;
+      absl::Status audit_status;
+      gateway_.audit().Append(std::move(record), [&](absl::Status s) {
+        audit_status = s;
+        stored.Notify();
+      });
+      stored.WaitForNotification();
+      // Fail closed: without a stored audit record nothing is released.
+      if (!audit_status.ok()) status = ToGrpcStatus(audit_status);
+    }
+    result.status = status;
+    if (!status.ok()) result.json.clear();
+    return result;
+  };
+
+  if (absl::Status s =
+          gateway_.Admit(route, nullptr, authorization, &principal, &result.retry_after);
+      !s.ok()) {
+    return finish(ToGrpcStatus(s));
+  }
+
+  std::unique_ptr<google::protobuf::Message> request = gateway_.NewRequest(route);
+  google::protobuf::util::JsonParseOptions parse_options;
+  parse_options.ignore_unknown_fields = false;
+  if (auto s = google::protobuf::util::JsonStringToMessage(
+          body.empty() ? std::string("{}") : std::string(body), request.get(), parse_options);
+      !s.ok()) {
+    return finish(grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        absl::StrCat("body: not valid JSON for ", route.method->input_type()->full_name(), ": ",
+                     FirstLine(absl::string_view(s.message().data(), s.message().size())))));
+  }
+  if (absl::Status s = gateway_.CheckRequest(route, *principal, *request); !s.ok()) {
+    return finish(ToGrpcStatus(s));
+  }
+  if (Gateway::Audited(route)) CollectObjectIds(*request, object_ids);
+
+  grpc::ByteBuffer request_buffer, response_buffer;
+  bool own_buffer = false;
+  if (!grpc::SerializationTraits<google::protobuf::Message>::Serialize(*request, &request_buffer,
+                                                                       &own_buffer)
+           .ok()) {
+    return finish(grpc::Status(grpc::StatusCode::INTERNAL, "cannot serialize the request"));
+  }
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + gateway_.default_deadline()));
+  AttachPrincipal(*principal, context);
+  absl::Notification done;
+  grpc::Status status;
+  route.backend->stub->UnaryCall(&context, route.path, grpc::StubOptions(), &request_buffer,
+                                 &response_buffer, [&](grpc::Status s) {
+                                   status = std::move(s);
+                                   done.Notify();
+                                 });
+  done.WaitForNotification();
+  if (!status.ok()) return finish(status);
+
+  std::unique_ptr<google::protobuf::Message> response = gateway_.NewResponse(route);
+  if (!grpc::SerializationTraits<google::protobuf::Message>::Deserialize(&response_buffer,
+                                                                         response.get())
+           .ok()) {
+    return finish(grpc::Status(grpc::StatusCode::INTERNAL, "backend sent an invalid response"));
+  }
+  if (Gateway::Audited(route)) CollectObjectIds(*response, object_ids);
+  google::protobuf::util::JsonPrintOptions print_options;
+  if (!google::protobuf::util::MessageToJsonString(*response, &result.json, print_options).ok()) {
+    return finish(grpc::Status(grpc::StatusCode::INTERNAL, "cannot render the response"));
+  }
+  return finish(grpc::Status::OK);
+}
+
+bool HttpFront::Ready() const {
+  for (const auto& backend : gateway_.backends()) {
+    auto stub = grpc::health::v1::Health::NewStub(backend->channel);
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+    grpc::health::v1::HealthCheckRequest request;
+    grpc::health::v1::HealthCheckResponse response;
+    if (!stub->Check(&context, request, &response).ok() ||
+        response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace inburgering::gateway
