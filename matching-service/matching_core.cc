@@ -109,6 +109,9 @@ Place PlaceFrom(std::shared_ptr<const v1::Werkplek> record) {
   place.min_level = w.min_language_level();
   place.dagdelen = MaskOf(w.dagdelen());
   place.capacity_left = std::max(0, w.capacity() - w.capacity_used());
+  place.isco = w.occupation_isco();
+  place.talende_omgeving_value = TalendeOmgevingValue(w, nullptr);
+  place.hours = w.hours_per_week();
   if (auto from = ParseDate("open_from", w.open_from()); from.ok()) place.open_from = *from;
   if (auto until = ParseDate("open_until", w.open_until()); until.ok()) place.open_until = *until;
   place.record = std::move(record);
@@ -199,20 +202,27 @@ Weights NormalisedWeights(const config::v1::MatchingWeights& c) {
 }
 
 double BeroepValue(const Profile& profile, const v1::Werkplek& place, std::string* reason) {
-  if (profile.prior_isco.size() != 4 || place.occupation_isco().size() != 4) {
+  return BeroepValueFor(profile, place.occupation_isco(), reason);
+}
+
+double BeroepValueFor(const Profile& profile, const std::string& isco, std::string* reason) {
+  if (profile.prior_isco.size() != 4 || isco.size() != 4) {
     SetReason(reason, kOnbekend);
     return 0;
   }
-  const IscoKinship kinship = Kinship(profile.prior_isco, place.occupation_isco());
+  const IscoKinship kinship = Kinship(profile.prior_isco, isco);
   if (reason != nullptr) {
-    *reason = absl::StrCat(KinshipReason(kinship), " (ISCO ", profile.prior_isco, " → ",
-                           place.occupation_isco(), ")");
+    *reason = absl::StrCat(KinshipReason(kinship), " (ISCO ", profile.prior_isco, " → ", isco, ")");
   }
   return KinshipValue(kinship);
 }
 
 double WensenValue(const Profile& profile, const v1::Werkplek& place, std::string* reason) {
-  if (profile.wishes_isco.empty() || place.occupation_isco().empty()) {
+  return WensenValueFor(profile, place.occupation_isco(), reason);
+}
+
+double WensenValueFor(const Profile& profile, const std::string& isco, std::string* reason) {
+  if (profile.wishes_isco.empty() || isco.empty()) {
     SetReason(reason, kOnbekend);
     return 0;
   }
@@ -221,8 +231,7 @@ double WensenValue(const Profile& profile, const v1::Werkplek& place, std::strin
   size_t best = 0;
   const std::string* best_wish = nullptr;
   for (const std::string& wish : profile.wishes_isco) {
-    if (!wish.empty() && wish.size() > best &&
-        place.occupation_isco().compare(0, wish.size(), wish) == 0) {
+    if (!wish.empty() && wish.size() > best && isco.compare(0, wish.size(), wish) == 0) {
       best = wish.size();
       best_wish = &wish;
     }
@@ -266,14 +275,17 @@ double ReisafstandValue(const Profile& profile, double distance_km, std::string*
 }
 
 double UrenValue(const Profile& profile, const v1::Werkplek& place, std::string* reason) {
+  return UrenValueFor(profile, place.hours_per_week(), reason);
+}
+
+double UrenValueFor(const Profile& profile, int hours, std::string* reason) {
   // A dagdeel is about four working hours; more hours than the free dagdelen hold do not fit
   // next to the lessons, far fewer leave a candidate ready for work under-used.
   const int free_hours = std::min(40, 4 * CountDagdelen(profile.free_dagdelen()));
-  if (free_hours == 0 || place.hours_per_week() <= 0) {
+  if (free_hours == 0 || hours <= 0) {
     SetReason(reason, kOnbekend);
     return 0;
   }
-  const int hours = place.hours_per_week();
   const double value =
       static_cast<double>(std::min(hours, free_hours)) / std::max(hours, free_hours);
   SetReason(reason,
@@ -353,11 +365,13 @@ double TypeValue(const Profile& profile, v1::WerkplekType type, std::string* rea
 }
 
 double Score(const Profile& profile, const Place& place, double distance_km, const Weights& w) {
-  const v1::Werkplek& r = *place.record;
-  return w.beroep * BeroepValue(profile, r, nullptr) + w.wensen * WensenValue(profile, r, nullptr) +
-         w.talende_omgeving * TalendeOmgevingValue(r, nullptr) +
+  // The same components as Explain, from the inputs kept inline in Place (no record access).
+  return w.beroep * BeroepValueFor(profile, place.isco, nullptr) +
+         w.wensen * WensenValueFor(profile, place.isco, nullptr) +
+         w.talende_omgeving * place.talende_omgeving_value +
          w.reisafstand * ReisafstandValue(profile, distance_km, nullptr) +
-         w.uren * UrenValue(profile, r, nullptr) + w.type * TypeValue(profile, place.type, nullptr);
+         w.uren * UrenValueFor(profile, place.hours, nullptr) +
+         w.type * TypeValue(profile, place.type, nullptr);
 }
 
 v1::Match Explain(const Profile& profile, const Place& place, double distance_km,

@@ -59,6 +59,10 @@ struct Place {
   v1::CefrLevel min_level = v1::CEFR_LEVEL_UNSPECIFIED;
   DagdeelMask dagdelen = 0;
   int capacity_left = 0;
+  // Score inputs kept inline, so ranking many places never follows `record`.
+  std::string isco;
+  double talende_omgeving_value = 0;
+  int hours = 0;
   absl::CivilDay open_from;
   std::optional<absl::CivilDay> open_until;  // exclusive
 };
@@ -104,6 +108,10 @@ double TalendeOmgevingValue(const v1::Werkplek& place, std::string* reason);
 double ReisafstandValue(const Profile& profile, double distance_km, std::string* reason);
 double UrenValue(const Profile& profile, const v1::Werkplek& place, std::string* reason);
 double TypeValue(const Profile& profile, v1::WerkplekType type, std::string* reason);
+// The same from the place's fields (used by Score on Place's inline copies).
+double BeroepValueFor(const Profile& profile, const std::string& isco, std::string* reason);
+double WensenValueFor(const Profile& profile, const std::string& isco, std::string* reason);
+double UrenValueFor(const Profile& profile, int hours, std::string* reason);
 
 // The weighted score alone (the fast path for ranking many places).
 double Score(const Profile& profile, const Place& place, double distance_km,

@@ -9,7 +9,8 @@ namespace {
 // About 5.5 km in both directions at Dutch latitudes (52°N).
 constexpr double kCellLat = 0.05;
 constexpr double kCellLon = 0.08;
-constexpr double kKmPerDegreeLat = 111.2;
+// A little under the true 111.19 km, so the search box always contains the search circle.
+constexpr double kKmPerDegreeLat = 111.0;
 constexpr double kPi = 3.14159265358979323846;
 // Bounds the number of cells one query visits, whatever a profile says.
 constexpr int kMaxTravelKmIndexed = 250;
@@ -29,8 +30,7 @@ void WerkplekIndex::Upsert(const v1::Werkplek& werkplek) {
   const int level = std::clamp(static_cast<int>(place->min_level), 0, 7);
   cells_[werkplek.region()][KeyOf(LatIndex(place->lat), LonIndex(place->lon))]
       .by_level[level]
-      .push_back({place->dagdelen, place->capacity_left > 0, static_cast<float>(place->lat),
-                  static_cast<float>(place->lon), place.get()});
+      .push_back(*place);
   places_[werkplek.id()] = std::move(place);
 }
 
@@ -48,10 +48,11 @@ void WerkplekIndex::RemoveLocked(const std::string& id) {
     auto cell = region->second.find(KeyOf(LatIndex(place->lat), LonIndex(place->lon)));
     if (cell != region->second.end()) {
       auto& list = cell->second.by_level[std::clamp(static_cast<int>(place->min_level), 0, 7)];
-      auto pos = std::find_if(list.begin(), list.end(),
-                              [place](const Entry& e) { return e.place == place; });
+      auto pos = std::find_if(list.begin(), list.end(), [place](const Place& p) {
+        return p.record.get() == place->record.get();
+      });
       if (pos != list.end()) {
-        *pos = list.back();
+        *pos = std::move(list.back());
         list.pop_back();
       }
     }
@@ -95,19 +96,18 @@ int64_t WerkplekIndex::ForEachFeasible(
       auto cell = grid->second.find(KeyOf(la, lo));
       if (cell == grid->second.end()) continue;
       for (int level = 0; level <= max_level; ++level) {
-        for (const Entry& entry : cell->second.by_level[level]) {
+        for (const Place& place : cell->second.by_level[level]) {
           // Cheap rejections before the full check: capacity, dagdelen, and the bounding box
           // (the full check then computes the exact distance).
-          if (!entry.has_capacity || (entry.dagdelen & ~free) != 0) continue;
-          if (std::abs(entry.lat - profile.lat) > dlat + 1e-4 ||
-              std::abs(entry.lon - profile.lon) > dlon + 1e-4) {
+          if (place.capacity_left <= 0 || (place.dagdelen & ~free) != 0) continue;
+          if (std::abs(place.lat - profile.lat) > dlat ||
+              std::abs(place.lon - profile.lon) > dlon) {
             continue;
           }
-          const Place* place = entry.place;
           double distance = -1;
-          if (FirstFailedConstraint(profile, *place, today, &distance).has_value()) continue;
+          if (FirstFailedConstraint(profile, place, today, &distance).has_value()) continue;
           ++passed;
-          visit(*place, distance);
+          visit(place, distance);
         }
       }
     }

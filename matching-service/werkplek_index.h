@@ -37,16 +37,10 @@ class WerkplekIndex {
 
  private:
   using CellKey = int64_t;
-  // What a scan needs, inline, so most places are rejected without following the pointer.
-  struct Entry {
-    DagdeelMask dagdelen;
-    bool has_capacity;
-    float lat, lon;
-    const Place* place;
-  };
   struct Cell {
-    // by_level[l]: places whose minimum language level is l (0 = unspecified .. 7 = C2).
-    std::vector<Entry> by_level[8];
+    // by_level[l]: copies of the places whose minimum language level is l (0 = unspecified .. 7
+    // = C2), stored by value so a scan reads them contiguously instead of chasing pointers.
+    std::vector<Place> by_level[8];
   };
   static CellKey KeyOf(int lat_index, int lon_index);
   static int LatIndex(double lat);
