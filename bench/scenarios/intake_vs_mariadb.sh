@@ -8,10 +8,11 @@
 #   3. durable registrations: RegisterStatushouder at 64 callers (commit per call, outbox event
 #      included) vs mariadb-slap single-row INSERT commits at 64 clients.
 #
-#   bench/scripts/intake_vs_mariadb.sh [--rows N] [--duration S] [--read_concurrency C]
+#   bench/scenarios/intake_vs_mariadb.sh [--rows N] [--duration S] [--read_concurrency C]
 #
 # Uses a scratch schema bench_intake (dropped and made again) and a fresh intake_server on a free
 # port. Needs intake_server, loadgen and intake_import_bench built in $BUILD.
+# shellcheck source=../../scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 
 ROWS=50000
