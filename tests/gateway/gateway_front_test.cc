@@ -1,0 +1,329 @@
+// The gateway's fronts over real gRPC and HTTP on loopback, in front of recording backends:
+// authentication, rate limiting, deadline and cancellation propagation, status pass-through,
+// client streaming, failing closed on the audit log, and the JSON endpoint's answers to good and
+// bad input.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+#include "inburgering/v1/intake.pb.h"
+#include "inburgering/v1/matching.pb.h"
+#include "tests/gateway/gateway_test_support.h"
+
+namespace inburgering::gateway::testing {
+namespace {
+
+constexpr char kGetWerkplek[] = "/inburgering.v1.MatchingService/GetWerkplek";
+constexpr char kGetStatushouder[] = "/inburgering.v1.IntakeService/GetStatushouder";
+constexpr char kImport[] = "/inburgering.v1.IntakeService/ImportStatushouders";
+
+std::pair<std::string, std::string> Bearer(absl::string_view role, absl::string_view gemeente) {
+  return {"authorization", absl::StrCat("Bearer ", TokenFor(role, gemeente))};
+}
+
+std::string GetRequest(const std::string& id) {
+  v1::GetStatushouderRequest request;
+  request.set_id(id);
+  return request.SerializeAsString();
+}
+
+class GatewayFront : public GatewayFixture {
+ protected:
+  httplib::Result PostJson(const std::string& path, const std::string& body,
+                           const std::string& token,
+                           const std::string& content_type = "application/json") {
+    httplib::Client client("127.0.0.1", http_->port());
+    httplib::Headers headers;
+    if (!token.empty()) headers.emplace("Authorization", absl::StrCat("Bearer ", token));
+    return client.Post(path, headers, body, content_type);
+  }
+};
+
+TEST_F(GatewayFront, MissingOrUnknownTokenIsUnauthenticatedAndReachesNoBackend) {
+  EXPECT_EQ(CallRaw(*channel_, kGetStatushouder, {GetRequest("x")}, {}).status.error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(CallRaw(*channel_, kGetStatushouder, {GetRequest("x")},
+                    {{"authorization", "Bearer not-a-token"}})
+                .status.error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(CallRaw(*channel_, kGetStatushouder, {GetRequest("x")},
+                    {{"authorization", TokenFor("consulent", "GM0603")}})  // no "Bearer "
+                .status.error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_TRUE(intake_.calls().empty());
+  ASSERT_EQ(audit_.records().size(), 3u);
+  EXPECT_EQ(audit_.records()[0].result, "UNAUTHENTICATED");
+  EXPECT_EQ(audit_.records()[0].actor_subject, "");
+}
+
+TEST_F(GatewayFront, UnknownMethodIsUnimplemented) {
+  RawResult result = CallRaw(*channel_, "/inburgering.v1.IntakeService/DropAllTables", {""},
+                             {Bearer("consulent", "GM0603")});
+  EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+}
+
+TEST_F(GatewayFront, BackendStatusCodeAndMessageComeBackUnchanged) {
+  intake_.SetStatus(kGetStatushouder,
+                    grpc::Status(grpc::StatusCode::NOT_FOUND, "statushouder not found"));
+  RawResult result =
+      CallRaw(*channel_, kGetStatushouder, {GetRequest("x")}, {Bearer("consulent", "GM0603")});
+  EXPECT_EQ(result.status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(result.status.error_message(), "statushouder not found");
+  ASSERT_EQ(audit_.records().size(), 1u);
+  EXPECT_EQ(audit_.records()[0].result, "NOT_FOUND");
+  EXPECT_EQ(audit_.records()[0].object_ids, std::vector<std::string>{"x"});
+}
+
+TEST_F(GatewayFront, ResponseCarriesTheBackendsBytesAndTheAuditTheirIds) {
+  v1::Statushouder statushouder;
+  statushouder.set_id("01RESPONSEID00000000000000");
+  intake_.SetResponse(kGetStatushouder, statushouder.SerializeAsString());
+  RawResult result =
+      CallRaw(*channel_, kGetStatushouder, {GetRequest("01RESPONSEID00000000000000")},
+              {Bearer("consulent", "GM0603")});
+  ASSERT_TRUE(result.status.ok()) << result.status.error_message();
+  ASSERT_EQ(result.responses.size(), 1u);
+  EXPECT_EQ(result.responses[0], statushouder.SerializeAsString());
+  ASSERT_EQ(audit_.records().size(), 1u);
+  EXPECT_EQ(audit_.records()[0].object_ids, std::vector<std::string>{"01RESPONSEID00000000000000"});
+}
+
+TEST_F(GatewayFront, ClientStreamingForwardsEveryMessage) {
+  std::vector<std::string> batches;
+  for (int i = 0; i < 3; ++i) {
+    v1::ImportStatushoudersRequest batch;
+    batch.add_rows()->set_row_number(i + 1);
+    batches.push_back(batch.SerializeAsString());
+  }
+  RawResult result = CallRaw(*channel_, kImport, batches, {Bearer("consulent", "GM0603")});
+  ASSERT_TRUE(result.status.ok()) << result.status.error_message();
+  auto calls = intake_.calls();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].messages, batches);
+}
+
+TEST_F(GatewayFront, RateLimitRefusesWithRetryAdviceAndRecoversWithTime) {
+  config::v1::GatewayConfig config = TestConfig();
+  config.mutable_rate_limit()->set_requests_per_second(2);
+  config.mutable_rate_limit()->set_burst(2);
+  StartGateway(config);
+  const auto token = Bearer("wsp", "GM0603");
+  EXPECT_TRUE(CallRaw(*channel_, kGetWerkplek, {""}, {token}).status.ok());
+  EXPECT_TRUE(CallRaw(*channel_, kGetWerkplek, {""}, {token}).status.ok());
+  RawResult refused = CallRaw(*channel_, kGetWerkplek, {""}, {token});
+  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(refused.status.error_message().find("retry after 500 ms"), std::string::npos)
+      << refused.status.error_message();
+  auto pushback = refused.trailers.find("grpc-retry-pushback-ms");
+  ASSERT_NE(pushback, refused.trailers.end());
+  EXPECT_EQ(pushback->second, "500");
+  // Another principal has its own bucket.
+  EXPECT_TRUE(CallRaw(*channel_, kGetWerkplek, {""}, {Bearer("wsp", "GM0503")}).status.ok());
+  // Over HTTP the same bucket answers 429 with Retry-After.
+  auto http = PostJson(kGetWerkplek, "{}", TokenFor("wsp", "GM0603"));
+  ASSERT_TRUE(http);
+  EXPECT_EQ(http->status, 429);
+  EXPECT_EQ(http->get_header_value("Retry-After"), "1");
+  {
+    absl::MutexLock lock(&clock_mu_);
+    now_ += absl::Milliseconds(500);
+  }
+  EXPECT_TRUE(CallRaw(*channel_, kGetWerkplek, {""}, {token}).status.ok());
+  EXPECT_EQ(matching_.calls().size(), 4u);
+}
+
+TEST_F(GatewayFront, ClientDeadlineReachesTheBackend) {
+  const absl::Time before = absl::Now();
+  ASSERT_TRUE(CallRaw(*channel_, kGetWerkplek, {""}, {Bearer("wsp", "GM0603")}, absl::Seconds(3))
+                  .status.ok());
+  auto calls = matching_.calls();
+  ASSERT_EQ(calls.size(), 1u);
+  const absl::Time deadline = absl::FromChrono(calls[0].deadline);
+  EXPECT_GT(deadline, before);
+  EXPECT_LE(deadline, before + absl::Seconds(3) + absl::Milliseconds(50));
+}
+
+TEST_F(GatewayFront, ExpiredDeadlineCancelsTheBackendCall) {
+  matching_.Hold(kGetWerkplek);
+  RawResult result =
+      CallRaw(*channel_, kGetWerkplek, {""}, {Bearer("wsp", "GM0603")}, absl::Milliseconds(300));
+  EXPECT_EQ(result.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_TRUE(matching_.WaitForCancellation(absl::Seconds(10)));
+}
+
+TEST_F(GatewayFront, WithoutAStoredAuditRecordNothingPersonalIsReleased) {
+  v1::Statushouder statushouder;
+  statushouder.set_id("01SECRET000000000000000000");
+  intake_.SetResponse(kGetStatushouder, statushouder.SerializeAsString());
+  audit_.SetFailing(true);
+  RawResult result =
+      CallRaw(*channel_, kGetStatushouder, {GetRequest("x")}, {Bearer("consulent", "GM0603")});
+  EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(result.responses.empty());
+  auto http = PostJson(kGetStatushouder, R"({"id":"x"})", TokenFor("consulent", "GM0603"));
+  ASSERT_TRUE(http);
+  EXPECT_EQ(http->status, 503);
+  EXPECT_FALSE(absl::StrContains(http->body, "01SECRET"));
+  // Calls without personal data are not audited and keep working.
+  EXPECT_TRUE(CallRaw(*channel_, kGetWerkplek, {""}, {Bearer("wsp", "GM0603")}).status.ok());
+}
+
+TEST_F(GatewayFront, OversizedMessageIsRefusedBeforeTheBackend) {
+  config::v1::GatewayConfig config = TestConfig();
+  config.set_max_request_bytes(1024);
+  StartGateway(config);
+  RawResult result = CallRaw(*channel_, kGetStatushouder, {GetRequest(std::string(2000, 'x'))},
+                             {Bearer("consulent", "GM0603")});
+  EXPECT_EQ(result.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  auto http = PostJson(kGetStatushouder, absl::StrCat(R"({"id":")", std::string(2000, 'x'), "\"}"),
+                       TokenFor("consulent", "GM0603"));
+  ASSERT_TRUE(http);
+  EXPECT_EQ(http->status, 413);
+  EXPECT_NE(http->body.find("\"code\":\"RESOURCE_EXHAUSTED\""), std::string::npos) << http->body;
+  EXPECT_TRUE(intake_.calls().empty());
+}
+
+TEST_F(GatewayFront, JsonRoundTripUsesTheProtobufMapping) {
+  v1::Werkplek werkplek;
+  werkplek.set_id("01WERKPLEK0000000000000000");
+  werkplek.set_capacity(3);
+  matching_.SetResponse(kGetWerkplek, werkplek.SerializeAsString());
+  auto http = PostJson(kGetWerkplek, R"({"id": "01WERKPLEK0000000000000000"})",
+                       TokenFor("wsp", "GM0603"), "application/json; charset=utf-8");
+  ASSERT_TRUE(http);
+  EXPECT_EQ(http->status, 200) << http->body;
+  EXPECT_EQ(http->get_header_value("Content-Type"), "application/json");
+  v1::Werkplek parsed;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(http->body, &parsed).ok()) << http->body;
+  EXPECT_EQ(parsed.id(), "01WERKPLEK0000000000000000");
+  EXPECT_EQ(parsed.capacity(), 3);
+  auto calls = matching_.calls();
+  ASSERT_EQ(calls.size(), 1u);
+  v1::GetWerkplekRequest forwarded;
+  ASSERT_EQ(calls[0].messages.size(), 1u);
+  ASSERT_TRUE(forwarded.ParseFromString(calls[0].messages[0]));
+  EXPECT_EQ(forwarded.id(), "01WERKPLEK0000000000000000");
+}
+
+TEST_F(GatewayFront, ForgedPrincipalHeadersOverHttpAreIgnored) {
+  httplib::Client client("127.0.0.1", http_->port());
+  httplib::Headers headers = {{"Authorization", absl::StrCat("Bearer ", TokenFor("wsp", "GM0603"))},
+                              {"X-Inburgering-Gemeente", "GM0503"},
+                              {"X-Inburgering-Role", "beheerder"}};
+  auto http = client.Post(kGetWerkplek, headers, "{}", "application/json");
+  ASSERT_TRUE(http);
+  EXPECT_EQ(http->status, 200);
+  auto calls = matching_.calls();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].metadata.count("x-inburgering-gemeente"), 1u);
+  EXPECT_EQ(calls[0].metadata.find("x-inburgering-gemeente")->second, "GM0603");
+  EXPECT_EQ(calls[0].metadata.find("x-inburgering-role")->second, "wsp");
+}
+
+struct BadInput {
+  const char* name;
+  std::string path;
+  std::string body;
+  std::string content_type;
+  std::string token;
+  int http_status;
+  std::string code;
+  std::string message_part;
+};
+
+TEST_F(GatewayFront, BadJsonInputGetsAClearErrorAndNeverReachesABackend) {
+  const std::string token = TokenFor("consulent", "GM0603");
+  const std::vector<BadInput> cases = {
+      {"malformed", kGetStatushouder, R"({"id": )", "application/json", token, 400,
+       "INVALID_ARGUMENT", "not valid JSON for inburgering.v1.GetStatushouderRequest"},
+      {"unknown field", kGetStatushouder, R"({"bsn": "111222333"})", "application/json", token, 400,
+       "INVALID_ARGUMENT", "not valid JSON"},
+      {"unknown method", "/inburgering.v1.IntakeService/Nope", "{}", "application/json", token, 404,
+       "NOT_FOUND", "unknown service or method"},
+      {"unknown service", "/inburgering.v1.Nope/Get", "{}", "application/json", token, 404,
+       "NOT_FOUND", "unknown service or method"},
+      {"wrong content type", kGetStatushouder, "id=1", "application/x-www-form-urlencoded", token,
+       415, "INVALID_ARGUMENT", "content-type"},
+      {"streaming RPC", kImport, "{}", "application/json", token, 501, "UNIMPLEMENTED",
+       "streaming"},
+      {"no token", kGetStatushouder, "{}", "application/json", "", 401, "UNAUTHENTICATED",
+       "credentials"},
+      {"wrong role", kGetStatushouder, "{}", "application/json", TokenFor("analist", "GM0603"), 403,
+       "PERMISSION_DENIED", "analist"},
+      {"other gemeente's report", "/inburgering.v1.ReportingService/GetGemeenteReport",
+       R"({"gemeente": "GM0503"})", "application/json", token, 403, "PERMISSION_DENIED",
+       "gemeente"},
+  };
+  for (const BadInput& c : cases) {
+    auto http = PostJson(c.path, c.body, c.token, c.content_type);
+    ASSERT_TRUE(http) << c.name;
+    EXPECT_EQ(http->status, c.http_status) << c.name << ": " << http->body;
+    EXPECT_NE(http->body.find(absl::StrCat("\"code\":\"", c.code, "\"")), std::string::npos)
+        << c.name << ": " << http->body;
+    EXPECT_NE(http->body.find(c.message_part), std::string::npos) << c.name << ": " << http->body;
+    EXPECT_EQ(http->body.find("111222333"), std::string::npos) << "input is never echoed";
+  }
+  EXPECT_TRUE(intake_.calls().empty());
+  EXPECT_TRUE(reporting_.calls().empty());
+}
+
+TEST_F(GatewayFront, HeaderWithControlCharactersIsRejected) {
+  // A raw request: a client library would refuse to send this header.
+  httplib::Client client("127.0.0.1", http_->port());
+  httplib::Headers headers = {{"Authorization", absl::StrCat("Bearer ", TokenFor("wsp", "GM0603"))},
+                              {"X-Trace", std::string("a\x01"
+                                                      "b")}};
+  auto http = client.Post(kGetWerkplek, headers, "{}", "application/json");
+  ASSERT_TRUE(http);
+  EXPECT_EQ(http->status, 400);
+  EXPECT_NE(http->body.find("control characters"), std::string::npos) << http->body;
+  EXPECT_TRUE(matching_.calls().empty());
+}
+
+TEST_F(GatewayFront, HealthReadinessAndMetrics) {
+  httplib::Client client("127.0.0.1", http_->port());
+  auto healthz = client.Get("/healthz");
+  ASSERT_TRUE(healthz);
+  EXPECT_EQ(healthz->status, 200);
+  auto readyz = client.Get("/readyz");
+  ASSERT_TRUE(readyz);
+  EXPECT_EQ(readyz->status, 200);
+
+  ASSERT_TRUE(CallRaw(*channel_, kGetWerkplek, {""}, {Bearer("wsp", "GM0603")}).status.ok());
+  ASSERT_EQ(
+      CallRaw(*channel_, kGetStatushouder, {""}, {Bearer("wsp", "GM0603")}).status.error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  auto metrics = client.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("gateway_requests_total{method=\"inburgering.v1.MatchingService."
+                               "GetWerkplek\",code=\"OK\",transport=\"grpc\"} 1"),
+            std::string::npos)
+      << metrics->body;
+  EXPECT_NE(
+      metrics->body.find("gateway_errors_total{method=\"inburgering.v1.IntakeService."
+                         "GetStatushouder\",code=\"PERMISSION_DENIED\",transport=\"grpc\"} 1"),
+      std::string::npos);
+  EXPECT_NE(metrics->body.find("gateway_request_duration_seconds_bucket{method=\"inburgering.v1."
+                               "MatchingService.GetWerkplek\",code=\"OK\",transport=\"grpc\","
+                               "le=\"+Inf\"} 1"),
+            std::string::npos);
+
+  reporting_.Stop();
+  auto not_ready = client.Get("/readyz");
+  ASSERT_TRUE(not_ready);
+  EXPECT_EQ(not_ready->status, 503);
+}
+
+TEST_F(GatewayFront, DashboardIsADutchPage) {
+  httplib::Client client("127.0.0.1", http_->port());
+  auto page = client.Get("/dashboard");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("<html lang=\"nl\">"), std::string::npos);
+  EXPECT_NE(page->body.find("GetRegionalReport"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace inburgering::gateway::testing
