@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "absl/strings/match.h"
@@ -228,6 +229,86 @@ TEST_F(CliTest, ImportWithAnUnknownColumnStopsBeforeSending) {
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("unknown column \"geboorteplaats\""), std::string::npos) << run.err;
   EXPECT_EQ(Lines(run.err), 1);
+}
+
+// The nightly import: good rows are created, rows the CLI can judge are rejected before sending,
+// and the server's own reject (vestiging before birth) is merged in under its CSV column.
+TEST_F(CliTest, ImportOfAMixedCsvCreatesTheGoodRowsAndRejectsTheBad) {
+  const std::string csv =
+      WriteCsv("nacht.csv",
+               "bsn;voornamen;achternaam;geboortedatum;type;land_van_herkomst;vestigingsdatum\n"
+               "929180732;Amal;Haddad;12-04-1990;asielstatushouder;SY;2026-09-01\n"
+               "929180733;Rami;Haddad;1991-01-01;asielstatushouder;SY;2026-09-01\n"
+               "979748562;Yonas;Tesfay;31-02-1995;asielstatushouder;ER;\n"
+               "302569145;Olena;;1988-07-03;overig;UA;2026-03-01\n"
+               "186558454;Mohammed;Al Haj Ali;1979-11-22;asielstatushouder;SY;\n"
+               "696859956;Aster;Ghebremedhin;2002-05-09;gezinsmigrant;ER;2001-08-20\n");
+  CliRun run = Cli({"import", "statushouders", csv, "--batch_size=2", kRijswijkFlag});
+  EXPECT_EQ(run.exit_code, 6) << run.err;
+  EXPECT_EQ(run.out,
+            "rows       6\n"
+            "created    2\n"
+            "updated    0\n"
+            "unchanged  0\n"
+            "rejected   4  (row, field and reason in " +
+                (dir_ / "nacht.rejects.csv").string() + ")\n");
+  EXPECT_EQ(run.err, "") << "no progress bar when stderr is not a terminal";
+  const std::vector<std::string> rejects =
+      absl::StrSplit(ReadFile(dir_ / "nacht.rejects.csv"), '\n', absl::SkipEmpty());
+  ASSERT_EQ(rejects.size(), 5u);
+  EXPECT_EQ(rejects[0], "rij;veld;reden");
+  EXPECT_EQ(rejects[1], "3;bsn;must be 9 digits passing the 11-proef");
+  EXPECT_EQ(rejects[2], "4;geboortedatum;must be a real date YYYY-MM-DD or DD-MM-YYYY");
+  EXPECT_EQ(rejects[3], "5;achternaam;is required");
+  EXPECT_TRUE(absl::StartsWith(rejects[4], "7;vestigingsdatum;")) << rejects[4];
+  EXPECT_EQ(*db_->QueryInt("SELECT COUNT(*) FROM statushouders"), 2);
+
+  // Running the same file again changes nothing.
+  CliRun again = Cli({"import", "statushouders", csv, "--format=json", kRijswijkFlag});
+  EXPECT_EQ(again.exit_code, 6) << again.err;
+  EXPECT_NE(again.out.find("\"created\": 0, \"updated\": 0, \"unchanged\": 2, \"rejected\": 4"),
+            std::string::npos)
+      << again.out;
+  EXPECT_EQ(*db_->QueryInt("SELECT COUNT(*) FROM statushouders"), 2);
+}
+
+// The documented example imports cleanly; list, filters and pip overdue then read it back.
+TEST_F(CliTest, ExampleFileImportsThenListsAndShowsOverduePips) {
+  CliRun run = Cli({"import", "statushouders", INBURGERING_CLI_EXAMPLE_CSV,
+                    "--rejects=" + (dir_ / "example.rejects.csv").string(), kRijswijkFlag});
+  ASSERT_EQ(run.exit_code, 0) << run.err << run.out;
+  EXPECT_NE(run.out.find("created    8\n"), std::string::npos) << run.out;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "example.rejects.csv"));
+
+  CliRun list = Cli({"statushouder", "list", "--format=json", "--limit=0", kRijswijkFlag});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  v1::ListStatushoudersResponse all;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(list.out, &all).ok()) << list.out;
+  EXPECT_EQ(all.statushouders_size(), 8);
+
+  CliRun paged = Cli({"statushouder", "list", "--limit=3", kRijswijkFlag});
+  ASSERT_EQ(paged.exit_code, 0) << paged.err;
+  EXPECT_NE(paged.out.find("3 statushouder(s)"), std::string::npos) << paged.out;
+
+  CliRun overig = Cli({"statushouder", "list", "--type=overig", kRijswijkFlag});
+  ASSERT_EQ(overig.exit_code, 0) << overig.err;
+  EXPECT_NE(overig.out.find("Kovalenko"), std::string::npos) << overig.out;
+  EXPECT_NE(overig.out.find("1 statushouder(s)"), std::string::npos) << overig.out;
+
+  // Today is 2026-11-23 for the service: vestiging 2026-09-01 was due 2026-11-10, 2026-10-15 is
+  // not yet due, and someone still in the azc has no deadline.
+  CliRun overdue = Cli({"pip", "overdue", "--format=json", kRijswijkFlag});
+  ASSERT_EQ(overdue.exit_code, 0) << overdue.err;
+  v1::ListStatushoudersResponse late;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(overdue.out, &late).ok()) << overdue.out;
+  std::set<std::string> names;
+  for (const auto& s : late.statushouders()) names.insert(s.family_name());
+  EXPECT_TRUE(names.count("Haddad"));
+  EXPECT_FALSE(names.count("Tesfay"));
+  EXPECT_FALSE(names.count("Al Haj Ali"));
+  CliRun table = Cli({"pip", "overdue", kRijswijkFlag});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("2026-11-10"), std::string::npos) << table.out;
 }
 
 }  // namespace
