@@ -1,0 +1,214 @@
+// The gateway in front of the real intake-service, with the audit log in the real MariaDB
+// (a fresh schema per test), over real gRPC and HTTP on loopback.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/outbox.h"
+#include "common/server.h"
+#include "common/worker_pool.h"
+#include "gateway/audit_log.h"
+#include "gateway/gateway.h"
+#include "gateway/grpc_proxy.h"
+#include "gateway/http_front.h"
+#include "google/protobuf/util/json_util.h"
+#include "inburgering/v1/intake.grpc.pb.h"
+#include "intake-service/intake_service.h"
+#include "intake-service/mysql_statushouder_store.h"
+#include "tests/gateway/gateway_test_support.h"
+#include "tests/support/test_database.h"
+
+namespace inburgering::gateway::migrations {
+const std::vector<Migration>& Migrations();
+}  // namespace inburgering::gateway::migrations
+
+namespace inburgering::gateway::testing {
+namespace {
+
+class GatewayIntegration : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto intake_db = inburgering::testing::TestDatabase::Create(intake::IntakeMigrations());
+    ASSERT_TRUE(intake_db.ok()) << intake_db.status();
+    intake_db_ = *std::move(intake_db);
+    auto gateway_db = inburgering::testing::TestDatabase::Create(migrations::Migrations());
+    ASSERT_TRUE(gateway_db.ok()) << gateway_db.status();
+    gateway_db_ = *std::move(gateway_db);
+
+    outbox_ = std::make_unique<Outbox>(intake_db_->pool(), workers_);
+    outbox_->Start(absl::Milliseconds(20));
+    store_ = std::make_unique<intake::MysqlStatushouderStore>(intake_db_->pool(), *outbox_);
+    service_ = std::make_unique<intake::IntakeServiceImpl>(
+        *store_, *outbox_, workers_, [] { return absl::CivilDay(2026, 11, 23); });
+    intake_server_ = std::make_unique<GrpcServer>("127.0.0.1:0", std::vector<std::string>{});
+    intake_server_->AddService(service_.get());
+    intake_server_->OnShutdown([this] { outbox_->Stop(); });
+    ASSERT_TRUE(intake_server_->Start().ok());
+
+    audit_ = std::make_unique<MysqlAuditLog>(gateway_db_->pool());
+    GatewayOptions options;
+    options.config = TestConfig();
+    const std::string intake_target = absl::StrCat("127.0.0.1:", intake_server_->port());
+    options.targets = {intake_target, other_.target(), other_.target()};
+    auto gateway = Gateway::Create(options, *audit_);
+    ASSERT_TRUE(gateway.ok()) << gateway.status();
+    gateway_ = *std::move(gateway);
+    proxy_ = std::make_unique<GrpcProxy>(*gateway_);
+    server_ = std::make_unique<GrpcServer>("127.0.0.1:0", std::vector<std::string>{});
+    server_->AddGenericService(proxy_.get());
+    ASSERT_TRUE(server_->Start().ok());
+    http_ = std::make_unique<HttpFront>(*gateway_, 4);
+    ASSERT_TRUE(http_->Start("127.0.0.1:0").ok());
+    stub_ = v1::IntakeService::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials()));
+  }
+  void TearDown() override {
+    if (http_) http_->Stop();
+    if (server_) server_->Shutdown(absl::Seconds(1));
+    if (intake_server_) intake_server_->Shutdown(absl::Seconds(1));
+  }
+
+  static v1::RegisterStatushouderRequest Registration() {
+    v1::RegisterStatushouderRequest request;
+    request.set_request_id("r1");
+    v1::Statushouder* s = request.mutable_statushouder();
+    s->set_bsn("111222333");
+    s->set_given_names("Amal");
+    s->set_family_name("Haddad");
+    s->set_birth_date("1990-04-12");
+    s->set_gender(v1::GENDER_VROUW);
+    s->set_type(v1::STATUSHOUDER_TYPE_ASIELSTATUSHOUDER);
+    s->set_country_of_origin("SY");
+    s->set_vestigingsdatum("2026-09-01");
+    return request;
+  }
+
+  void Authorize(grpc::ClientContext& context, const std::string& role,
+                 const std::string& gemeente) {
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", TokenFor(role, gemeente)));
+  }
+
+  WorkerPool workers_{8};
+  std::unique_ptr<inburgering::testing::TestDatabase> intake_db_, gateway_db_;
+  std::unique_ptr<Outbox> outbox_;
+  std::unique_ptr<intake::MysqlStatushouderStore> store_;
+  std::unique_ptr<intake::IntakeServiceImpl> service_;
+  std::unique_ptr<GrpcServer> intake_server_;
+  RecordingBackend other_;  // matching and reporting are not under test here
+  std::unique_ptr<MysqlAuditLog> audit_;
+  std::unique_ptr<Gateway> gateway_;
+  std::unique_ptr<GrpcProxy> proxy_;
+  std::unique_ptr<GrpcServer> server_;
+  std::unique_ptr<HttpFront> http_;
+  std::unique_ptr<v1::IntakeService::Stub> stub_;
+};
+
+TEST_F(GatewayIntegration, ForgedPrincipalIsReplacedByTheVerifiedOne) {
+  grpc::ClientContext context;
+  Authorize(context, "consulent", "GM0603");
+  context.AddMetadata("x-inburgering-gemeente", "GM0503");
+  context.AddMetadata("x-inburgering-subject", "forged");
+  v1::Statushouder created;
+  grpc::Status status = stub_->RegisterStatushouder(&context, Registration(), &created);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(created.gemeente(), "GM0603");
+}
+
+TEST_F(GatewayIntegration, OtherGemeentesRecordIsNotFoundLikeAMissingOne) {
+  grpc::ClientContext register_context;
+  Authorize(register_context, "consulent", "GM0603");
+  v1::Statushouder created;
+  ASSERT_TRUE(stub_->RegisterStatushouder(&register_context, Registration(), &created).ok());
+
+  auto get = [&](const std::string& gemeente, const std::string& id, v1::Statushouder* out) {
+    grpc::ClientContext context;
+    Authorize(context, "consulent", gemeente);
+    v1::GetStatushouderRequest request;
+    request.set_id(id);
+    return stub_->GetStatushouder(&context, request, out);
+  };
+  v1::Statushouder read;
+  ASSERT_TRUE(get("GM0603", created.id(), &read).ok());
+  EXPECT_EQ(read.family_name(), "Haddad");
+  grpc::Status other = get("GM0503", created.id(), &read);
+  grpc::Status missing = get("GM0503", "01ARZ3NDEKTSV4RRFFQ69G5FAV", &read);
+  EXPECT_EQ(other.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(other.error_message(), missing.error_message());
+}
+
+TEST_F(GatewayIntegration, AuditRowsNameActionObjectResultOriginActorButNoPersonalData) {
+  grpc::ClientContext context;
+  Authorize(context, "consulent", "GM0603");
+  v1::Statushouder created;
+  ASSERT_TRUE(stub_->RegisterStatushouder(&context, Registration(), &created).ok());
+  grpc::ClientContext denied_context;
+  Authorize(denied_context, "analist", "GM0603");
+  v1::GetStatushouderRequest request;
+  request.set_id(created.id());
+  v1::Statushouder read;
+  EXPECT_EQ(stub_->GetStatushouder(&denied_context, request, &read).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  EXPECT_EQ(*gateway_db_->QueryInt("SELECT COUNT(*) FROM audit_log"), 2);
+  EXPECT_EQ(*gateway_db_->QueryInt(absl::StrCat(
+                "SELECT COUNT(*) FROM audit_log WHERE action = "
+                "'inburgering.v1.IntakeService.RegisterStatushouder' AND result = 'OK' AND "
+                "object_ids = '",
+                created.id(),
+                "' AND actor_gemeente = 'GM0603' AND actor_role = 'consulent' AND "
+                "actor_subject = 'consulent.GM0603' AND origin LIKE 'ipv4:127.0.0.1:%'")),
+            1);
+  EXPECT_EQ(*gateway_db_->QueryInt(
+                "SELECT COUNT(*) FROM audit_log WHERE result = 'PERMISSION_DENIED' AND "
+                "actor_role = 'analist'"),
+            1);
+  EXPECT_EQ(*gateway_db_->QueryInt(
+                "SELECT COUNT(*) FROM audit_log WHERE CONCAT(action, object_ids, origin, "
+                "actor_subject) LIKE '%111222333%' OR CONCAT(action, object_ids, origin, "
+                "actor_subject) LIKE '%Haddad%'"),
+            0);
+}
+
+TEST_F(GatewayIntegration, JsonRegisterAndGetRoundTrip) {
+  std::string body;
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(Registration(), &body).ok());
+  httplib::Client client("127.0.0.1", http_->port());
+  httplib::Headers headers = {
+      {"Authorization", absl::StrCat("Bearer ", TokenFor("consulent", "GM0603"))}};
+  auto created = client.Post("/inburgering.v1.IntakeService/RegisterStatushouder", headers, body,
+                             "application/json");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 200) << created->body;
+  v1::Statushouder statushouder;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(created->body, &statushouder).ok());
+  EXPECT_EQ(statushouder.gemeente(), "GM0603");
+
+  auto read = client.Post("/inburgering.v1.IntakeService/GetStatushouder", headers,
+                          absl::StrCat(R"({"id":")", statushouder.id(), "\"}"), "application/json");
+  ASSERT_TRUE(read);
+  ASSERT_EQ(read->status, 200) << read->body;
+  EXPECT_NE(read->body.find("\"familyName\":\"Haddad\""), std::string::npos) << read->body;
+
+  auto invalid = client.Post("/inburgering.v1.IntakeService/GetStatushouder", headers,
+                             R"({"id":"01ARZ3NDEKTSV4RRFFQ69G5FAV"})", "application/json");
+  ASSERT_TRUE(invalid);
+  EXPECT_EQ(invalid->status, 404);
+  EXPECT_NE(invalid->body.find("\"code\":\"NOT_FOUND\""), std::string::npos) << invalid->body;
+}
+
+TEST_F(GatewayIntegration, AuditTableGoneMeansTheCallIsRefused) {
+  ASSERT_TRUE(
+      gateway_db_->Execute(absl::StrCat("DROP TABLE `", gateway_db_->schema(), "`.audit_log"))
+          .ok());
+  grpc::ClientContext context;
+  Authorize(context, "consulent", "GM0603");
+  v1::Statushouder created;
+  grpc::Status status = stub_->RegisterStatushouder(&context, Registration(), &created);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_NE(status.error_message().find("audit"), std::string::npos) << status.error_message();
+  EXPECT_TRUE(created.id().empty()) << created.DebugString();
+}
+
+}  // namespace
+}  // namespace inburgering::gateway::testing
