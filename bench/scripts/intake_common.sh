@@ -1,0 +1,107 @@
+# shellcheck shell=bash
+# Shared by the intake scenarios (intake_point_reads.sh, intake_registrations.sh): builds what
+# they need, starts the private MariaDB (scripts/lib.sh db_start), a fresh scratch schema and an
+# intake-service on a free port, and reads figures back. Source it after scripts/lib.sh.
+#
+# The scratch schema ($SCHEMA, set by the scenario: one per scenario, so that the smoke tests can
+# run in parallel) is dropped and created on every run so that BSNs and request ids never collide
+# with an earlier run; the service creates its tables there by its migrations.
+
+: "${SCHEMA:?set SCHEMA before sourcing intake_common.sh}"
+INTAKE_SERVER="$BUILD/intake-service/intake_server"
+LOADGEN="$BUILD/bench/loadgen"
+DATAGEN="$BUILD/bench/datagen"
+LOAD_REGION="$BUILD/bench/load_region"
+WORK=$(mktemp -d)
+INTAKE_PID=""
+INTAKE_PORT=""
+
+intake_cleanup() {
+  if [ -n "$INTAKE_PID" ] && kill -0 "$INTAKE_PID" 2>/dev/null; then
+    kill -TERM "$INTAKE_PID"
+    wait "$INTAKE_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap intake_cleanup EXIT
+
+# Builds the binaries unless --smoke (the test suite has built them already).
+intake_build() {
+  local smoke=$1
+  if ((!smoke)); then
+    [ -f "$BUILD/build.ninja" ] || cmake -S "$ROOT" -B "$BUILD" -G Ninja \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    log "building intake_server, loadgen, datagen and load_region in $BUILD"
+    cmake --build "$BUILD" -j 2 --target intake_server loadgen datagen load_region >/dev/null
+  fi
+  local b
+  for b in "$INTAKE_SERVER" "$LOADGEN" "$DATAGEN" "$LOAD_REGION"; do
+    [ -x "$b" ] || die "$b is not built in $BUILD"
+  done
+  command -v mariadb-slap >/dev/null || die "mariadb-slap is not installed (Debian mariadb-client)"
+}
+
+# The private MariaDB and a fresh scratch schema the app user owns.
+intake_database() {
+  db_start
+  APP_PASSWORD=$(secret mysql_app_password)
+  mysql_admin <<SQL
+DROP DATABASE IF EXISTS $SCHEMA;
+CREATE DATABASE $SCHEMA CHARACTER SET utf8mb4;
+GRANT ALL ON $SCHEMA.* TO 'inburgering'@'127.0.0.1';
+SQL
+}
+
+# intake-service on 127.0.0.1:<free port>, against the scratch schema.
+intake_start() {
+  INBURGERING_MYSQL_PASSWORD="$APP_PASSWORD" "$INTAKE_SERVER" --listen 127.0.0.1:0 \
+    --config "$ROOT/config/dev/intake.json" --mysql_host 127.0.0.1 --mysql_port "$DB_PORT" \
+    --mysql_user inburgering --mysql_schema "$SCHEMA" --mysql_pool_size 64 \
+    >"$WORK/intake.out" 2>"$WORK/intake.log" &
+  INTAKE_PID=$!
+  for _ in $(seq 1 200); do
+    INTAKE_PORT=$(sed -n 's/.*"server_started".*"port":\([0-9]*\).*/\1/p' "$WORK/intake.log" \
+      "$WORK/intake.out" | head -1)
+    [ -n "$INTAKE_PORT" ] && break
+    kill -0 "$INTAKE_PID" 2>/dev/null || die "intake_server exited: $(tail -5 "$WORK/intake.log")"
+    sleep 0.1
+  done
+  [ -n "$INTAKE_PORT" ] || die "intake_server logged no port within 20 s: $(tail -5 "$WORK/intake.log")"
+}
+
+# A numeric field of loadgen's --json line: json_num FILE key (e.g. ok_per_s, p50).
+json_num() { sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" "$1" | head -1; }
+
+# A global status counter of the server (e.g. Com_select), as the app user sees it.
+db_counter() {
+  mariadb --no-defaults -h 127.0.0.1 -P "$DB_PORT" -u inburgering -p"$APP_PASSWORD" -N -B \
+    -e "SHOW GLOBAL STATUS LIKE '$1'" | awk '{ print $2 }'
+}
+
+# Runs mariadb-slap against the scratch schema over TCP as the app user (like the service) and
+# prints "<statements>/s <seconds>": the rate is taken from the server's own counter of the
+# statement kind (Com_select, Com_insert), so it does not depend on how slap counts queries.
+slap_rate() {  # counter concurrency queries_per_client query_file_or_text [extra args]
+  local counter=$1 concurrency=$2 per_client=$3 query=$4
+  shift 4
+  local before after start end
+  before=$(db_counter "$counter")
+  start=$(date +%s.%N)
+  mariadb-slap --no-defaults -h 127.0.0.1 -P "$DB_PORT" -u inburgering -p"$APP_PASSWORD" \
+    --create-schema="$SCHEMA" --concurrency="$concurrency" --iterations=1 \
+    --number-of-queries=$((concurrency * per_client)) --query="$query" --delimiter=';' "$@" \
+    >"$WORK/slap.txt" 2>&1 || die "mariadb-slap failed: $(cat "$WORK/slap.txt")"
+  end=$(date +%s.%N)
+  after=$(db_counter "$counter")
+  # slap's own "seconds to run all queries" excludes its connection set-up.
+  local seconds
+  seconds=$(sed -n 's/.*Average number of seconds to run all queries: \([0-9.]*\).*/\1/p' "$WORK/slap.txt")
+  [ -n "$seconds" ] || seconds=$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')
+  awk -v n=$((after - before)) -v s="$seconds" 'BEGIN { printf "%.0f %s %d\n", n / s, s, n }'
+}
+
+machine_line() {
+  local cpu
+  cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+  echo "$(date -u +'%Y-%m-%d %H:%M UTC'), $(nproc) cores ($cpu), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Scenario "intake point reads": GetStatushouder direct to intake-service at 16 concurrent
+# callers, side by side with mariadb-slap issuing the service's own point SELECT at 16 clients
+# on the same rows, and the ratio (target >= 0.5). Brings up the private MariaDB, a scratch
+# schema and intake-service on a free port; loads a gemeente of datagen rows through
+# RegisterStatushouder (load_region), then reads them back in turn by id; prints one block.
+#
+#   bench/scripts/intake_point_reads.sh [--rows N] [--duration S] [--warmup S] [--smoke]
+#
+# --smoke: tiny and short, builds nothing (for the test suite, so that the scenario cannot rot).
+# From a second checkout next to a running dev stack, give its MariaDB its own port:
+# INBURGERING_DB_PORT=3317 bench/scripts/intake_point_reads.sh
+# shellcheck source=../../scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
+SCHEMA=bench_point_reads
+# shellcheck source=intake_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/intake_common.sh"
+
+ROWS=20000
+DURATION=15
+WARMUP=3
+SMOKE=0
+CALLERS=16
+while (($#)); do
+  case "$1" in
+    --rows) ROWS=$2; shift 2 ;;
+    --duration) DURATION=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
+    --smoke) SMOKE=1; ROWS=200; DURATION=1; WARMUP=0.2; shift ;;
+    *) die "unknown argument $1 (see the header of $0)" ;;
+  esac
+done
+GEMEENTE=GM0603
+METHOD=/inburgering.v1.IntakeService/GetStatushouder
+
+intake_build "$SMOKE"
+intake_database
+intake_start
+
+log "loading $ROWS statushouders of $GEMEENTE through RegisterStatushouder"
+"$DATAGEN" --seed 1 --gemeenten 1 --statushouders "$ROWS" >"$WORK/rows.jsonl"
+"$LOAD_REGION" --target "127.0.0.1:$INTAKE_PORT" --input "$WORK/rows.jsonl" --inflight 64 \
+  --ids_out "$WORK/loaded.txt" 2>"$WORK/load.txt" || die "loading failed: $(cat "$WORK/load.txt")"
+awk '{ print $2 }' "$WORK/loaded.txt" >"$WORK/ids.txt"
+[ "$(wc -l <"$WORK/ids.txt")" -eq "$ROWS" ] || die "loaded $(wc -l <"$WORK/ids.txt") of $ROWS rows"
+
+log "loadgen: GetStatushouder, 4 channels x 4 in flight, ${WARMUP}s warm-up + ${DURATION}s"
+"$LOADGEN" --target "127.0.0.1:$INTAKE_PORT" --method "$METHOD" \
+  --metadata "x-inburgering-gemeente=$GEMEENTE" --metadata x-inburgering-role=consulent \
+  --metadata x-inburgering-subject=bench --request_json '{"id": "{{id}}"}' \
+  --ids_file "$WORK/ids.txt" --channels 4 --inflight $((CALLERS / 4)) \
+  --duration "$DURATION" --warmup "$WARMUP" --json >"$WORK/loadgen.json" 2>"$WORK/loadgen.txt" ||
+  die "loadgen failed: $(cat "$WORK/loadgen.txt")"
+RPC_RATE=$(json_num "$WORK/loadgen.json" ok_per_s)
+
+# The statement the service runs for GetStatushouder (mysql_statushouder_store.cc): the unique
+# id, scoped to the gemeente. One per loaded id, shuffled so that clients do not walk in step.
+awk -v g="$GEMEENTE" '{ printf "SELECT record FROM statushouders WHERE id = '\''%s'\'' AND gemeente = '\''%s'\'';\n", $1, g }' \
+  "$WORK/ids.txt" | shuf --random-source=<(yes) >"$WORK/select.sql"
+# As many statements as the RPC run made in its measured time, at least 20,000.
+SLAP_PER_CLIENT=$(awk -v r="$RPC_RATE" -v d="$DURATION" -v c="$CALLERS" \
+  'BEGIN { n = r * d / c; if (n < 20000 / c) n = 20000 / c; printf "%d", n }')
+((SMOKE)) && SLAP_PER_CLIENT=20
+log "mariadb-slap: the same point SELECT, $CALLERS clients x $SLAP_PER_CLIENT statements"
+read -r SLAP_RATE SLAP_SECONDS SLAP_COUNT < <(slap_rate Com_select "$CALLERS" "$SLAP_PER_CLIENT" "$WORK/select.sql")
+
+echo "== intake point reads: $(machine_line)"
+echo "   $ROWS statushouders of $GEMEENTE loaded through RegisterStatushouder: $(sed 's/^load_region: //' "$WORK/load.txt" | head -1)"
+echo "-- GetStatushouder direct to intake-service, $CALLERS callers (4 connections x $((CALLERS / 4)))"
+sed 's/^/   /' "$WORK/loadgen.txt"
+echo "-- mariadb-slap, $CALLERS clients: $SLAP_COUNT point SELECTs (server Com_select) in ${SLAP_SECONDS}s = $SLAP_RATE/s"
+awk -v r="$RPC_RATE" -v s="$SLAP_RATE" \
+  'BEGIN { printf "-- result   GetStatushouder %.0f ok/s, point SELECT %.0f/s, ratio %.2f (target >= 0.5)\n", r, s, r / s }'
