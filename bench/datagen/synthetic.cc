@@ -287,7 +287,11 @@ v1::RegisterStatushouderRequest SyntheticData::Statushouder(int64_t index) const
   for (int n = rng.Between(0, 2); n > 0; --n) {
     const char* isco = rng.Pick(kOccupations).isco;
     // Sometimes only a major group (one digit), as a consulent writes down a broad wish.
-    s.add_work_wishes_isco(rng.Chance(0.2) ? std::string(isco, 1) : std::string(isco));
+    const std::string wish = rng.Chance(0.2) ? std::string(isco, 1) : std::string(isco);
+    if (std::find(s.work_wishes_isco().begin(), s.work_wishes_isco().end(), wish) ==
+        s.work_wishes_isco().end()) {
+      s.add_work_wishes_isco(wish);
+    }
   }
   // Lessons take two to four weekday dagdelen; the person is available for some of the rest.
   std::vector<v1::Dagdeel> week = WeekdayDagdelen();
