@@ -285,6 +285,33 @@ AggregateDelta Diff(const std::vector<AggregateKey>& old_keys,
   return delta;
 }
 
+bool IsHistogramDimension(const std::string& dimension) {
+  return dimension.rfind("dagen_", 0) == 0;
+}
+
+std::string EncodeHistogram(const std::map<int64_t, int64_t>& histogram) {
+  std::string text;
+  for (const auto& [days, count] : histogram) {
+    if (count == 0) continue;
+    absl::StrAppend(&text, text.empty() ? "" : ",", days, ":", count);
+  }
+  return text;
+}
+
+std::map<int64_t, int64_t> DecodeHistogram(const std::string& text) {
+  std::map<int64_t, int64_t> histogram;
+  for (absl::string_view pair : absl::StrSplit(text, ',', absl::SkipEmpty())) {
+    const size_t colon = pair.find(':');
+    int64_t days, count;
+    if (colon == absl::string_view::npos || !absl::SimpleAtoi(pair.substr(0, colon), &days) ||
+        !absl::SimpleAtoi(pair.substr(colon + 1), &count)) {
+      continue;
+    }
+    histogram[days] += count;
+  }
+  return histogram;
+}
+
 std::string EncodeKeys(const std::vector<AggregateKey>& keys) {
   std::string text;
   for (const AggregateKey& k : keys)

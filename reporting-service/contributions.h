@@ -64,6 +64,13 @@ std::vector<AggregateKey> PlacementContributions(const v1::Placement& placement)
 AggregateDelta Diff(const std::vector<AggregateKey>& old_keys,
                     const std::vector<AggregateKey>& new_keys);
 
+// Dimensions whose values are numbers of days (exact-median histograms); they are stored as one
+// histogram row per bucket rather than one counter per value.
+bool IsHistogramDimension(const std::string& dimension);
+// "days:count" pairs, comma separated, sorted; zero counts dropped. Decode skips malformed pairs.
+std::string EncodeHistogram(const std::map<int64_t, int64_t>& histogram);
+std::map<int64_t, int64_t> DecodeHistogram(const std::string& text);
+
 // Keys are stored per record as text, one "month|dimension|value" a line (gemeente is the
 // record's own); these two convert.
 std::string EncodeKeys(const std::vector<AggregateKey>& keys);

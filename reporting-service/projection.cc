@@ -1,8 +1,11 @@
 #include "reporting-service/projection.h"
 
+#include <map>
 #include <memory>
+#include <tuple>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "common/outbox.h"
 #include "common/status.h"
 
@@ -166,9 +169,16 @@ void Projection::ApplyDelta(PooledConnection& c, const AggregateDelta& delta) co
   auto& add = c.Prepare(
       "INSERT INTO aggregates (ledger, gemeente, month, dimension, value, count) "
       "VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE count = count + VALUES(count)");
+  // Histogram changes, per (gemeente, bucket, dimension): days -> change.
+  std::map<std::tuple<std::string, std::string, std::string>, std::map<int64_t, int64_t>> days;
   for (const auto& [key, change] : delta) {
     // The month and its year roll-up (see YearBucket).
     for (const std::string& bucket : {key.month, YearBucket(key.month)}) {
+      int64_t value;
+      if (IsHistogramDimension(key.dimension) && absl::SimpleAtoi(key.value, &value)) {
+        days[{key.gemeente, bucket, key.dimension}][value] += change;
+        continue;
+      }
       add.setInt(1, ledger_);
       add.setString(2, key.gemeente);
       add.setString(3, bucket);
@@ -177,6 +187,32 @@ void Projection::ApplyDelta(PooledConnection& c, const AggregateDelta& delta) co
       add.setInt64(6, change);
       add.executeUpdate();
     }
+  }
+  if (days.empty()) return;
+  auto& select = c.Prepare(
+      "SELECT data FROM histograms WHERE ledger = ? AND gemeente = ? AND month = ? "
+      "AND dimension = ? FOR UPDATE");
+  auto& upsert = c.Prepare(
+      "INSERT INTO histograms (ledger, gemeente, month, dimension, data) VALUES (?, ?, ?, ?, ?) "
+      "ON DUPLICATE KEY UPDATE data = VALUES(data)");
+  for (const auto& [where, changes] : days) {
+    const auto& [gemeente, bucket, dimension] = where;
+    select.setInt(1, ledger_);
+    select.setString(2, gemeente);
+    select.setString(3, bucket);
+    select.setString(4, dimension);
+    std::map<int64_t, int64_t> histogram;
+    {
+      std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
+      if (rs->next()) histogram = DecodeHistogram(Blob(*rs, 1));
+    }
+    for (const auto& [value, change] : changes) histogram[value] += change;
+    upsert.setInt(1, ledger_);
+    upsert.setString(2, gemeente);
+    upsert.setString(3, bucket);
+    upsert.setString(4, dimension);
+    upsert.setString(5, EncodeHistogram(histogram));
+    upsert.executeUpdate();
   }
 }
 
@@ -191,6 +227,7 @@ absl::Status Projection::Clear(MysqlPool& pool) const {
     run(c.Prepare("DELETE FROM werkplekken WHERE ledger = ?"));
     run(c.Prepare("DELETE FROM aggregates WHERE ledger = ?"));
     run(c.Prepare("DELETE FROM stream_heads WHERE ledger = ?"));
+    run(c.Prepare("DELETE FROM histograms WHERE ledger = ?"));
     return absl::OkStatus();
   });
 }

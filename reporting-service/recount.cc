@@ -1,5 +1,6 @@
 #include "reporting-service/recount.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "reporting-service/projection.h"
 
@@ -17,6 +18,18 @@ void ReadCounters(PooledConnection& c, Ledger ledger, Counters& out) {
   while (rs->next()) {
     out[{std::string(rs->getString(1)), std::string(rs->getString(2)),
          std::string(rs->getString(3)), std::string(rs->getString(4))}] = rs->getInt64(5);
+  }
+  // Histogram rows compare as one counter per number of days.
+  auto& histograms =
+      c.Prepare("SELECT gemeente, month, dimension, data FROM histograms WHERE ledger = ?");
+  histograms.setInt(1, static_cast<int>(ledger));
+  std::unique_ptr<sql::ResultSet> hs(histograms.executeQuery());
+  while (hs->next()) {
+    const std::string gemeente(hs->getString(1)), month(hs->getString(2)),
+        dimension(hs->getString(3));
+    for (const auto& [days, count] : DecodeHistogram(std::string(hs->getString(4)))) {
+      out[{gemeente, month, dimension, absl::StrCat(days)}] += count;
+    }
   }
 }
 

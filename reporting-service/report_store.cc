@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "absl/strings/str_cat.h"
+
 namespace inburgering::reporting {
 
 absl::StatusOr<Figures> MysqlReportStore::Sum(const std::vector<std::string>& gemeenten,
@@ -16,6 +18,10 @@ absl::StatusOr<Figures> MysqlReportStore::Sum(const std::vector<std::string>& ge
         "SELECT dimension, value, SUM(count) FROM aggregates WHERE ledger = ? AND gemeente = ? "
         "AND ((month >= ? AND month < ?) OR (month >= ? AND month < ?) OR "
         "(month >= ? AND month < ?)) GROUP BY dimension, value");
+    auto& histograms = c.Prepare(
+        "SELECT dimension, data FROM histograms WHERE ledger = ? AND gemeente = ? "
+        "AND ((month >= ? AND month < ?) OR (month >= ? AND month < ?) OR "
+        "(month >= ? AND month < ?))");
     std::vector<BucketRange> ranges = PeriodBuckets(from_month, to_month);
     ranges.resize(3);  // unused ranges stay empty ("" to "") and match nothing
     for (const std::string& gemeente : gemeenten) {
@@ -28,7 +34,22 @@ absl::StatusOr<Figures> MysqlReportStore::Sum(const std::vector<std::string>& ge
       std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
       auto& of_gemeente = figures[gemeente];
       while (rs->next()) {
-        of_gemeente[std::string(rs->getString(1))][std::string(rs->getString(2))] = rs->getInt64(3);
+        of_gemeente[std::string(rs->getString(1))][std::string(rs->getString(2))] +=
+            rs->getInt64(3);
+      }
+      // The exact-median histograms, one row per bucket and dimension.
+      histograms.setInt(1, ledger_);
+      histograms.setString(2, gemeente);
+      for (int r = 0; r < 3; ++r) {
+        histograms.setString(3 + 2 * r, ranges[r].from);
+        histograms.setString(4 + 2 * r, ranges[r].to);
+      }
+      std::unique_ptr<sql::ResultSet> hs(histograms.executeQuery());
+      while (hs->next()) {
+        auto& of_dimension = of_gemeente[std::string(hs->getString(1))];
+        for (const auto& [days, count] : DecodeHistogram(std::string(hs->getString(2)))) {
+          of_dimension[absl::StrCat(days)] += count;
+        }
       }
     }
     return absl::OkStatus();

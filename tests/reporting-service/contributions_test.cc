@@ -151,6 +151,16 @@ TEST(PeriodBuckets, WholeYearsReadTheRollUpAndEdgesReadMonths) {
   EXPECT_GT(std::string("Y2024"), std::string("2099-12")) << "roll-ups never fall in a month range";
 }
 
+TEST(Histogram, EncodesSortedWithoutZerosAndDecodesBack) {
+  const std::map<int64_t, int64_t> h = {{52, 2}, {-3, 1}, {80, 0}, {700, 5}};
+  EXPECT_EQ(EncodeHistogram(h), "-3:1,52:2,700:5");
+  EXPECT_EQ(DecodeHistogram("-3:1,52:2,700:5"),
+            (std::map<int64_t, int64_t>{{-3, 1}, {52, 2}, {700, 5}}));
+  EXPECT_TRUE(DecodeHistogram("").empty());
+  EXPECT_TRUE(IsHistogramDimension("dagen_vestiging_pip"));
+  EXPECT_FALSE(IsHistogramDimension("pip"));
+}
+
 TEST(EncodeKeys, RoundTrips) {
   const auto keys = PersonContributions(Person(), {});
   EXPECT_EQ(DecodeKeys("GM0603", EncodeKeys(keys)), keys);
