@@ -62,6 +62,9 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options,
     backend->target = target;
     grpc::ChannelArguments arguments;
     arguments.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+    // Per-call balancing over every address the target resolves to (in Kubernetes a headless
+    // Service's ready pods); with a single address it behaves like the default pick_first.
+    arguments.SetLoadBalancingPolicyName("round_robin");
     backend->channel = grpc::CreateCustomChannel(target, credentials, arguments);
     backend->stub = std::make_unique<grpc::GenericStub>(backend->channel);
     by_name[name] = backend.get();
