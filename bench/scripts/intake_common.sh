@@ -100,6 +100,23 @@ slap_rate() {  # counter concurrency queries_per_client query_file_or_text [extr
   awk -v n=$((after - before)) -v s="$seconds" 'BEGIN { printf "%.0f %s %d\n", n / s, s, n }'
 }
 
+# CPU seconds a process used so far (utime + stime from /proc): with client, service and database
+# on the same few cores, who used the CPU explains a figure as much as the figure itself.
+TICKS=$(getconf CLK_TCK)
+cpu_seconds() { awk -v t="$TICKS" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$1/stat"; }
+now() { date +%s.%N; }
+# "<service cores> <mariadbd cores>" used between two snapshots: cpu_snapshot; ...; cpu_since.
+cpu_snapshot() {
+  SNAP_T=$(now)
+  SNAP_SERVICE=$(cpu_seconds "$INTAKE_PID")
+  SNAP_DB=$(cpu_seconds "$(cat "$DB_DIR/mariadbd.pid")")
+}
+cpu_since() {
+  awk -v t0="$SNAP_T" -v t1="$(now)" -v s0="$SNAP_SERVICE" -v s1="$(cpu_seconds "$INTAKE_PID")" \
+    -v d0="$SNAP_DB" -v d1="$(cpu_seconds "$(cat "$DB_DIR/mariadbd.pid")")" \
+    'BEGIN { printf "intake-service %.2f cores, mariadbd %.2f cores", (s1 - s0) / (t1 - t0), (d1 - d0) / (t1 - t0) }'
+}
+
 machine_line() {
   local cpu
   cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)

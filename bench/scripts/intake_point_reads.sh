@@ -45,12 +45,14 @@ awk '{ print $2 }' "$WORK/loaded.txt" >"$WORK/ids.txt"
 [ "$(wc -l <"$WORK/ids.txt")" -eq "$ROWS" ] || die "loaded $(wc -l <"$WORK/ids.txt") of $ROWS rows"
 
 log "loadgen: GetStatushouder, 4 channels x 4 in flight, ${WARMUP}s warm-up + ${DURATION}s"
+cpu_snapshot
 "$LOADGEN" --target "127.0.0.1:$INTAKE_PORT" --method "$METHOD" \
   --metadata "x-inburgering-gemeente=$GEMEENTE" --metadata x-inburgering-role=consulent \
   --metadata x-inburgering-subject=bench --request_json '{"id": "{{id}}"}' \
   --ids_file "$WORK/ids.txt" --channels 4 --inflight $((CALLERS / 4)) \
   --duration "$DURATION" --warmup "$WARMUP" --json >"$WORK/loadgen.json" 2>"$WORK/loadgen.txt" ||
   die "loadgen failed: $(cat "$WORK/loadgen.txt")"
+RPC_CPU=$(cpu_since)
 RPC_RATE=$(json_num "$WORK/loadgen.json" ok_per_s)
 
 # The statement the service runs for GetStatushouder (mysql_statushouder_store.cc): the unique
@@ -62,12 +64,15 @@ SLAP_PER_CLIENT=$(awk -v r="$RPC_RATE" -v d="$DURATION" -v c="$CALLERS" \
   'BEGIN { n = r * d / c; if (n < 20000 / c) n = 20000 / c; printf "%d", n }')
 ((SMOKE)) && SLAP_PER_CLIENT=20
 log "mariadb-slap: the same point SELECT, $CALLERS clients x $SLAP_PER_CLIENT statements"
+cpu_snapshot
 read -r SLAP_RATE SLAP_SECONDS SLAP_COUNT < <(slap_rate Com_select "$CALLERS" "$SLAP_PER_CLIENT" "$WORK/select.sql")
+SLAP_CPU=$(cpu_since)
 
 echo "== intake point reads: $(machine_line)"
 echo "   $ROWS statushouders of $GEMEENTE loaded through RegisterStatushouder: $(sed 's/^load_region: //' "$WORK/load.txt" | head -1)"
 echo "-- GetStatushouder direct to intake-service, $CALLERS callers (4 connections x $((CALLERS / 4)))"
 sed 's/^/   /' "$WORK/loadgen.txt"
-echo "-- mariadb-slap, $CALLERS clients: $SLAP_COUNT point SELECTs (server Com_select) in ${SLAP_SECONDS}s = $SLAP_RATE/s"
+echo "   server    $RPC_CPU"
+echo "-- mariadb-slap ($SLAP_CPU), $CALLERS clients: $SLAP_COUNT point SELECTs (server Com_select) in ${SLAP_SECONDS}s = $SLAP_RATE/s"
 awk -v r="$RPC_RATE" -v s="$SLAP_RATE" \
   'BEGIN { printf "-- result   GetStatushouder %.0f ok/s, point SELECT %.0f/s, ratio %.2f (target >= 0.5)\n", r, s, r / s }'

@@ -46,12 +46,14 @@ BSNS=300000
     >"$WORK/register.json"
 
 log "loadgen: RegisterStatushouder, 4 channels x 16 in flight, ${WARMUP}s warm-up + ${DURATION}s"
+cpu_snapshot
 "$LOADGEN" --target "127.0.0.1:$INTAKE_PORT" --method "$METHOD" \
   --metadata "x-inburgering-gemeente=$GEMEENTE" --metadata x-inburgering-role=consulent \
   --metadata x-inburgering-subject=bench --request_file "$WORK/register.json" \
   --ids_file "$WORK/bsns.txt" --channels 4 --inflight $((CALLERS / 4)) \
   --duration "$DURATION" --warmup "$WARMUP" --json >"$WORK/loadgen.json" 2>"$WORK/loadgen.txt" ||
   die "loadgen failed: $(cat "$WORK/loadgen.txt")"
+RPC_CPU=$(cpu_since)
 RPC_RATE=$(json_num "$WORK/loadgen.json" ok_per_s)
 ROWS=$(mariadb --no-defaults -h 127.0.0.1 -P "$DB_PORT" -u inburgering -p"$APP_PASSWORD" -N -B \
   "$SCHEMA" -e "SELECT COUNT(*) FROM statushouders")
@@ -72,13 +74,16 @@ SLAP_PER_CLIENT=$(awk -v r="$RPC_RATE" -v d="$DURATION" -v c="$CALLERS" \
   'BEGIN { n = 2 * r * d / c; if (n < 20000 / c) n = 20000 / c; printf "%d", n }')
 ((SMOKE)) && SLAP_PER_CLIENT=5
 log "mariadb-slap: durable single-row INSERT, $CALLERS clients x $SLAP_PER_CLIENT statements"
+cpu_snapshot
 read -r SLAP_RATE SLAP_SECONDS SLAP_COUNT < <(slap_rate Com_insert "$CALLERS" "$SLAP_PER_CLIENT" \
   "INSERT INTO slap_inserts (gemeente, bsn, record) VALUES ('$GEMEENTE', '123456782', REPEAT('x', $RECORD_BYTES))")
+SLAP_CPU=$(cpu_since)
 
 echo "== durable registrations: $(machine_line)"
 echo "   MariaDB durable: $(mysql_admin -N -B -e "SELECT CONCAT('innodb_flush_log_at_trx_commit=', @@innodb_flush_log_at_trx_commit, ', sync_binlog=', @@sync_binlog)")"
 echo "-- RegisterStatushouder direct to intake-service, $CALLERS callers (4 connections x $((CALLERS / 4))), $ROWS rows stored"
 sed 's/^/   /' "$WORK/loadgen.txt"
-echo "-- mariadb-slap, $CALLERS clients: $SLAP_COUNT single-row INSERT commits (server Com_insert) in ${SLAP_SECONDS}s = $SLAP_RATE/s ($RECORD_BYTES-byte record)"
+echo "   server    $RPC_CPU"
+echo "-- mariadb-slap ($SLAP_CPU), $CALLERS clients: $SLAP_COUNT single-row INSERT commits (server Com_insert) in ${SLAP_SECONDS}s = $SLAP_RATE/s ($RECORD_BYTES-byte record)"
 awk -v r="$RPC_RATE" -v s="$SLAP_RATE" \
   'BEGIN { printf "-- result   RegisterStatushouder %.0f ok/s, durable INSERT %.0f/s, ratio %.2f (target >= 0.4)\n", r, s, r / s }'
