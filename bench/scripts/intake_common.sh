@@ -15,8 +15,15 @@ LOAD_REGION="$BUILD/bench/load_region"
 WORK=$(mktemp -d)
 INTAKE_PID=""
 INTAKE_PORT=""
+GATEWAY_SERVER="$BUILD/gateway/gateway_server"
+GATEWAY_PID=""
+GATEWAY_PORT=""
 
 intake_cleanup() {
+  if [ -n "$GATEWAY_PID" ] && kill -0 "$GATEWAY_PID" 2>/dev/null; then
+    kill -TERM "$GATEWAY_PID"
+    wait "$GATEWAY_PID" 2>/dev/null || true
+  fi
   if [ -n "$INTAKE_PID" ] && kill -0 "$INTAKE_PID" 2>/dev/null; then
     kill -TERM "$INTAKE_PID"
     wait "$INTAKE_PID" 2>/dev/null || true
@@ -26,13 +33,14 @@ intake_cleanup() {
 trap intake_cleanup EXIT
 
 # Builds the binaries unless --smoke (the test suite has built them already).
-intake_build() {
+intake_build() {  # smoke [extra targets...]
   local smoke=$1
+  shift
   if ((!smoke)); then
     [ -f "$BUILD/build.ninja" ] || cmake -S "$ROOT" -B "$BUILD" -G Ninja \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-    log "building intake_server, loadgen, datagen and load_region in $BUILD"
-    cmake --build "$BUILD" -j 2 --target intake_server loadgen datagen load_region >/dev/null
+    log "building intake_server, loadgen, datagen, load_region $* in $BUILD"
+    cmake --build "$BUILD" -j 2 --target intake_server loadgen datagen load_region "$@" >/dev/null
   fi
   local b
   for b in "$INTAKE_SERVER" "$LOADGEN" "$DATAGEN" "$LOAD_REGION"; do
@@ -67,6 +75,38 @@ intake_start() {
     sleep 0.1
   done
   [ -n "$INTAKE_PORT" ] || die "intake_server logged no port within 20 s: $(tail -5 "$WORK/intake.log")"
+}
+
+# The gateway on 127.0.0.1:<free port> in front of that intake-service, with one bench token
+# (GEMEENTE's consulent, $GATEWAY_TOKEN) and no rate limit (the dev config's 200/s per principal
+# would measure the limiter); its audit log goes to a scratch schema like the service's.
+gateway_start() {
+  [ -x "$GATEWAY_SERVER" ] || die "$GATEWAY_SERVER is not built in $BUILD"
+  mysql_admin <<SQL
+DROP DATABASE IF EXISTS ${SCHEMA}_gateway;
+CREATE DATABASE ${SCHEMA}_gateway CHARACTER SET utf8mb4;
+GRANT ALL ON ${SCHEMA}_gateway.* TO 'inburgering'@'127.0.0.1';
+SQL
+  GATEWAY_TOKEN="bench-$(openssl rand -hex 12)"
+  local hash
+  hash=$(printf '%s' "$GATEWAY_TOKEN" | sha256sum | cut -d' ' -f1)
+  jq --arg h "$hash" --arg g "$GEMEENTE" \
+    '.tokens = [{tokenSha256: $h, gemeente: $g, role: "consulent", subject: "bench"}] | del(.rateLimit)' \
+    "$ROOT/config/dev/gateway.json" >"$WORK/gateway.json"
+  INBURGERING_MYSQL_PASSWORD="$APP_PASSWORD" "$GATEWAY_SERVER" --listen 127.0.0.1:0 \
+    --http_listen 127.0.0.1:0 --config "$WORK/gateway.json" \
+    --intake_target "127.0.0.1:$INTAKE_PORT" --mysql_host 127.0.0.1 --mysql_port "$DB_PORT" \
+    --mysql_user inburgering --mysql_schema "${SCHEMA}_gateway" \
+    >"$WORK/gateway.out" 2>"$WORK/gateway.log" &
+  GATEWAY_PID=$!
+  for _ in $(seq 1 200); do
+    GATEWAY_PORT=$(sed -n 's/.*"server_started".*"port":\([0-9]*\).*/\1/p' "$WORK/gateway.log" \
+      "$WORK/gateway.out" | head -1)
+    [ -n "$GATEWAY_PORT" ] && break
+    kill -0 "$GATEWAY_PID" 2>/dev/null || die "gateway_server exited: $(tail -5 "$WORK/gateway.log")"
+    sleep 0.1
+  done
+  [ -n "$GATEWAY_PORT" ] || die "gateway_server logged no port within 20 s: $(tail -5 "$WORK/gateway.log")"
 }
 
 # A numeric field of loadgen's --json line: json_num FILE key (e.g. ok_per_s, p50).

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Scenario "intake point reads": GetStatushouder direct to intake-service at 16 concurrent
 # callers, side by side with mariadb-slap issuing the service's own point SELECT at 16 clients
-# on the same rows, and the ratio (target >= 0.5). Brings up the private MariaDB, a scratch
-# schema and intake-service on a free port; loads a gemeente of datagen rows through
-# RegisterStatushouder (load_region), then reads them back in turn by id; prints one block.
+# on the same rows, and the ratio (target >= 0.5); then the same calls through the gateway (gRPC,
+# bearer token) and its ratio to direct (gateway target: >= 0.7, <= 0.5 ms added to p50).
+# Brings up the private MariaDB, scratch schemas, intake-service and the gateway on free ports;
+# loads a gemeente of datagen rows through RegisterStatushouder (load_region), then reads them
+# back in turn by id; prints one block.
 #
-#   bench/scripts/intake_point_reads.sh [--rows N] [--duration S] [--warmup S] [--smoke]
+#   bench/scripts/intake_point_reads.sh [--rows N] [--duration S] [--warmup S] [--no_gateway]
+#                                       [--smoke]
 #
-# --smoke: tiny and short, builds nothing (for the test suite, so that the scenario cannot rot).
+# --smoke: tiny and short, builds nothing (for the test suite, so that the scenario cannot rot);
+# the gateway half runs when gateway_server is built.
 # From a second checkout next to a running dev stack, give its MariaDB its own port:
 # INBURGERING_DB_PORT=3317 bench/scripts/intake_point_reads.sh
 # shellcheck source=../../scripts/lib.sh
@@ -21,11 +25,13 @@ DURATION=15
 WARMUP=3
 SMOKE=0
 CALLERS=16
+GATEWAY=1
 while (($#)); do
   case "$1" in
     --rows) ROWS=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
+    --no_gateway) GATEWAY=0; shift ;;
     --smoke) SMOKE=1; ROWS=200; DURATION=1; WARMUP=0.2; shift ;;
     *) die "unknown argument $1 (see the header of $0)" ;;
   esac
@@ -33,9 +39,11 @@ done
 GEMEENTE=GM0603
 METHOD=/inburgering.v1.IntakeService/GetStatushouder
 
-intake_build "$SMOKE"
+((SMOKE)) && [ ! -x "$BUILD/gateway/gateway_server" ] && GATEWAY=0
+if ((GATEWAY)); then intake_build "$SMOKE" gateway_server; else intake_build "$SMOKE"; fi
 intake_database
 intake_start
+((GATEWAY)) && gateway_start
 
 log "loading $ROWS statushouders of $GEMEENTE through RegisterStatushouder"
 "$DATAGEN" --seed 1 --gemeenten 1 --statushouders "$ROWS" >"$WORK/rows.jsonl"
@@ -54,6 +62,22 @@ cpu_snapshot
   die "loadgen failed: $(cat "$WORK/loadgen.txt")"
 RPC_CPU=$(cpu_since)
 RPC_RATE=$(json_num "$WORK/loadgen.json" ok_per_s)
+RPC_P50=$(json_num "$WORK/loadgen.json" p50)
+
+if ((GATEWAY)); then
+  log "loadgen: GetStatushouder through the gateway, same shape"
+  cpu_snapshot
+  GW_CPU0=$(cpu_seconds "$GATEWAY_PID")
+  "$LOADGEN" --target "127.0.0.1:$GATEWAY_PORT" --method "$METHOD" \
+    --metadata "authorization=Bearer $GATEWAY_TOKEN" --request_json '{"id": "{{id}}"}' \
+    --ids_file "$WORK/ids.txt" --channels 4 --inflight $((CALLERS / 4)) \
+    --duration "$DURATION" --warmup "$WARMUP" --json >"$WORK/gateway.json" 2>"$WORK/gateway.txt" ||
+    die "loadgen through the gateway failed: $(cat "$WORK/gateway.txt")"
+  GW_CPU=$(awk -v t0="$SNAP_T" -v t1="$(now)" -v c0="$GW_CPU0" -v c1="$(cpu_seconds "$GATEWAY_PID")" \
+    'BEGIN { printf "gateway %.2f cores, ", (c1 - c0) / (t1 - t0) }')$(cpu_since)
+  GW_RATE=$(json_num "$WORK/gateway.json" ok_per_s)
+  GW_P50=$(json_num "$WORK/gateway.json" p50)
+fi
 
 # The statement the service runs for GetStatushouder (mysql_statushouder_store.cc): the unique
 # id, scoped to the gemeente. One per loaded id, shuffled so that clients do not walk in step.
@@ -76,3 +100,10 @@ echo "   server    $RPC_CPU"
 echo "-- mariadb-slap ($SLAP_CPU), $CALLERS clients: $SLAP_COUNT point SELECTs (server Com_select) in ${SLAP_SECONDS}s = $SLAP_RATE/s"
 awk -v r="$RPC_RATE" -v s="$SLAP_RATE" \
   'BEGIN { printf "-- result   GetStatushouder %.0f ok/s, point SELECT %.0f/s, ratio %.2f (target >= 0.5)\n", r, s, r / s }'
+if ((GATEWAY)); then
+  echo "-- GetStatushouder through the gateway (gRPC, bearer token, audit log on), same shape"
+  sed 's/^/   /' "$WORK/gateway.txt"
+  echo "   server    $GW_CPU"
+  awk -v g="$GW_RATE" -v d="$RPC_RATE" -v gp="$GW_P50" -v dp="$RPC_P50" \
+    'BEGIN { printf "-- result   via gateway %.0f ok/s = %.2f x direct (target >= 0.7), p50 +%.2f ms (target <= 0.5)\n", g, g / d, (gp - dp) / 1000 }'
+fi
