@@ -52,10 +52,21 @@ onderdrukt, ook als het aantal 0 is; zo is geen persoon te herleiden.</p>
 "use strict";
 const $ = (id) => document.getElementById(id);
 const vandaag = new Date();
-$("tot").value = vandaag.toISOString().slice(0, 10);
-$("van").value = new Date(vandaag.getFullYear() - 1, vandaag.getMonth(), vandaag.getDate()).toISOString().slice(0, 10);
-$("token").value = sessionStorage.getItem("token") || "";
+// Reports cover whole months: by default the twelve months up to and including this one.
+const datum = (jaar, maand) => new Date(Date.UTC(jaar, maand, 1)).toISOString().slice(0, 10);
+$("tot").value = datum(vandaag.getFullYear(), vandaag.getMonth() + 1);
+$("van").value = datum(vandaag.getFullYear() - 1, vandaag.getMonth() + 1);
 const params = new URLSearchParams(location.search);
+// A link may carry the token in its fragment (never sent to a server, so never in a log): a
+// wallboard or a test opens /dashboard#token=...&auto=1. It moves to sessionStorage at once and
+// leaves the address bar.
+const fragment = new URLSearchParams(location.hash.slice(1));
+if (fragment.get("token")) {
+  sessionStorage.setItem("token", fragment.get("token"));
+  if (fragment.get("auto") === "1") params.set("auto", "1");
+  history.replaceState(null, "", location.pathname + location.search);
+}
+$("token").value = sessionStorage.getItem("token") || "";
 if (params.get("niveau")) $("niveau").value = params.get("niveau");
 if (params.get("scope")) $("scope").value = params.get("scope");
 
