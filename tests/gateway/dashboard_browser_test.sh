@@ -1,59 +1,19 @@
 #!/usr/bin/env bash
-# The dashboard as a user sees it: real intake-service, reporting-service and gateway on free
-# loopback ports against fresh schemas of the test MariaDB, the demo region loaded through the
+# The dashboard as a user sees it: the real services and gateway on free loopback ports against
+# fresh schemas of the test MariaDB (tests/support/test_stack.sh), the demo region loaded through the
 # JSON endpoint, then headless Chromium opens /dashboard with the analist's token. The page must
 # show every table of the regional report with the same figures, and every suppressed cell as
 # suppressed. Usage: dashboard_browser_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 BUILD=$1
 ROOT=$2
-: "${INBURGERING_TEST_MYSQL_PORT:?run through scripts/test.sh}"
 command -v chromium >/dev/null || { echo "chromium is not installed (scripts/lib.sh installs it)"; exit 1; }
 
-WORK=$(mktemp -d /tmp/inburgering-dashboard-XXXXXX)
-PIDS=()
-SUFFIX="dash_$$_$RANDOM"
-sql() {
-  mariadb --no-defaults -h "$INBURGERING_TEST_MYSQL_HOST" -P "$INBURGERING_TEST_MYSQL_PORT" \
-    -u "$INBURGERING_TEST_MYSQL_USER" -p"$INBURGERING_TEST_MYSQL_PASSWORD" -e "$1"
-}
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  for s in intake reporting gateway; do sql "DROP DATABASE IF EXISTS t_${SUFFIX}_$s" || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-for s in intake reporting gateway; do sql "CREATE DATABASE t_${SUFFIX}_$s"; done
-export INBURGERING_MYSQL_HOST="$INBURGERING_TEST_MYSQL_HOST" INBURGERING_MYSQL_PORT="$INBURGERING_TEST_MYSQL_PORT"
-export INBURGERING_MYSQL_USER="$INBURGERING_TEST_MYSQL_USER" INBURGERING_MYSQL_PASSWORD="$INBURGERING_TEST_MYSQL_PASSWORD"
-INTAKE=127.0.0.1:$(free_port); REPORTING=127.0.0.1:$(free_port); MATCHING=127.0.0.1:$(free_port)
-GRPC=127.0.0.1:$(free_port); HTTP=127.0.0.1:$(free_port)
-
-start() { "$@" >>"$WORK/servers.log" 2>&1 & PIDS+=($!); }
-healthy() {
-  for _ in $(seq 1 100); do
-    "$BUILD/tools/health_probe" --target="$1" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "not serving: $1"; cat "$WORK/servers.log"; exit 1
-}
-start "$BUILD/intake-service/intake_server" --listen="$INTAKE" --mysql_schema="t_${SUFFIX}_intake" \
-  --config="$ROOT/config/dev/intake.json"
-healthy "$INTAKE"
-start "$BUILD/reporting-service/reporting_server" --listen="$REPORTING" \
-  --mysql_schema="t_${SUFFIX}_reporting" --config="$ROOT/config/dev/reporting.json" \
-  --intake_target="$INTAKE" --matching_target="$MATCHING"
-healthy "$REPORTING"
-start "$BUILD/gateway/gateway_server" --listen="$GRPC" --http_listen="$HTTP" \
-  --mysql_schema="t_${SUFFIX}_gateway" --config="$ROOT/config/dev/gateway.json" \
-  --intake_target="$INTAKE" --matching_target="$MATCHING" --reporting_target="$REPORTING"
-healthy "$GRPC"
+source "$ROOT/tests/support/test_stack.sh"
+start_test_stack "$BUILD" "$ROOT"
 
 GATEWAY_HTTP="$HTTP" DEMO_PER_GEMEENTE=12 "$ROOT/scripts/demo-data.sh" >"$WORK/demo.log" 2>&1 || true
-grep -q "36 loaded" "$WORK/demo.log" || { echo "demo data did not load:"; cat "$WORK/demo.log"; exit 1; }
+grep -q ", 0 failed" "$WORK/demo.log" || { echo "demo data did not load:"; cat "$WORK/demo.log"; exit 1; }
 
 # The figures the page should show, straight from the JSON API; reporting follows intake's stream,
 # so wait until all 36 are counted.
