@@ -90,9 +90,15 @@ SQL
   GATEWAY_TOKEN="bench-$(openssl rand -hex 12)"
   local hash
   hash=$(printf '%s' "$GATEWAY_TOKEN" | sha256sum | cut -d' ' -f1)
-  jq --arg h "$hash" --arg g "$GEMEENTE" \
-    '.tokens = [{tokenSha256: $h, gemeente: $g, role: "consulent", subject: "bench"}] | del(.rateLimit)' \
-    "$ROOT/config/dev/gateway.json" >"$WORK/gateway.json"
+  # python3 is on every machine the suite runs on (scripts/lib.sh installs python3-yaml); jq is not.
+  python3 - "$ROOT/config/dev/gateway.json" "$hash" "$GEMEENTE" >"$WORK/gateway.json" <<'PY'
+import json, sys
+config = json.load(open(sys.argv[1]))
+config["tokens"] = [{"tokenSha256": sys.argv[2], "gemeente": sys.argv[3], "role": "consulent",
+                     "subject": "bench"}]
+config.pop("rateLimit", None)
+json.dump(config, sys.stdout)
+PY
   INBURGERING_MYSQL_PASSWORD="$APP_PASSWORD" "$GATEWAY_SERVER" --listen 127.0.0.1:0 \
     --http_listen 127.0.0.1:0 --config "$WORK/gateway.json" \
     --intake_target "127.0.0.1:$INTAKE_PORT" --mysql_host 127.0.0.1 --mysql_port "$DB_PORT" \
