@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/dates.h"
 #include "common/ids.h"
+#include "common/request_ledger.h"
 #include "common/status.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -19,6 +20,13 @@ namespace {
 using google::protobuf::util::TimeUtil;
 
 constexpr int kDuplicateKey = 1062;
+
+constexpr RequestLedger kRegistrationLedger = {
+    "INSERT INTO create_requests (gemeente, request_id, request_hash, statushouder_id) "
+    "VALUES (?, ?, ?, ?)",
+    "SELECT request_hash, statushouder_id FROM create_requests "
+    "WHERE gemeente = ? AND request_id = ?",
+    "registration"};
 
 // Binds the indexed columns kept beside the serialized record, starting at parameter `first`.
 // Order: phase, type, leerroute, bijstand, pip_due_date, has_pip.
@@ -185,32 +193,12 @@ absl::StatusOr<v1::Statushouder> MysqlStatushouderStore::Create(const std::strin
   v1::Statushouder result;
   absl::Status status = pool_.InTransaction("register statushouder", [&](PooledConnection& c) {
     // The idempotency key first: a concurrent replay waits on this row and then sees the result.
-    auto& claim = c.Prepare(
-        "INSERT INTO create_requests (gemeente, request_id, request_hash, statushouder_id) "
-        "VALUES (?, ?, ?, ?)");
     const std::string id = NewId();
-    claim.setString(1, statushouder.gemeente());
-    claim.setString(2, request_id);
-    claim.setString(3, request_hash);
-    claim.setString(4, id);
-    try {
-      claim.executeUpdate();
-    } catch (const sql::SQLException& e) {
-      if (e.getErrorCode() != kDuplicateKey) throw;
-      // Seen before (possibly just now, by a concurrent replay that waited for this key's lock):
-      // answer as the first time did.
-      auto& prior = c.Prepare(
-          "SELECT request_hash, statushouder_id FROM create_requests "
-          "WHERE gemeente = ? AND request_id = ?");
-      prior.setString(1, statushouder.gemeente());
-      prior.setString(2, request_id);
-      std::unique_ptr<sql::ResultSet> rs(prior.executeQuery());
-      if (!rs->next()) return absl::AbortedError("register statushouder: try again");
-      if (std::string(rs->getString(1)) != request_hash) {
-        return absl::AlreadyExistsError("request_id: already used for a different registration");
-      }
-      ASSIGN_OR_RETURN(result, SelectById(c, statushouder.gemeente(), std::string(rs->getString(2)),
-                                          /*for_update=*/false));
+    ASSIGN_OR_RETURN(std::optional<std::string> prior,
+                     ClaimRequestId(c, kRegistrationLedger, statushouder.gemeente(), request_id,
+                                    request_hash, id));
+    if (prior.has_value()) {
+      ASSIGN_OR_RETURN(result, SelectById(c, statushouder.gemeente(), *prior, /*for_update=*/false));
       return absl::OkStatus();
     }
     const auto now = TimeUtil::GetCurrentTime();

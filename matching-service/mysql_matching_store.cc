@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/dates.h"
 #include "common/ids.h"
+#include "common/request_ledger.h"
 #include "common/status.h"
 #include "google/protobuf/util/time_util.h"
 #include "matching-service/matching_core.h"
@@ -16,7 +17,19 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-constexpr int kDuplicateKey = 1062;
+
+constexpr RequestLedger kWerkplekLedger = {
+    "INSERT INTO werkplek_requests (region, request_id, request_hash, werkplek_id) "
+    "VALUES (?, ?, ?, ?)",
+    "SELECT request_hash, werkplek_id FROM werkplek_requests WHERE region = ? AND request_id = ?",
+    "werkplek"};
+
+constexpr RequestLedger kPlacementLedger = {
+    "INSERT INTO placement_requests (gemeente, request_id, request_hash, placement_id) "
+    "VALUES (?, ?, ?, ?)",
+    "SELECT request_hash, placement_id FROM placement_requests "
+    "WHERE gemeente = ? AND request_id = ?",
+    "placement"};
 
 template <typename Message>
 absl::StatusOr<Message> ParseRecord(sql::ResultSet& rs, const char* column, const char* what) {
@@ -158,29 +171,11 @@ absl::StatusOr<v1::Werkplek> MysqlMatchingStore::CreateWerkplek(const std::strin
   v1::Werkplek result;
   absl::Status status = pool_.InTransaction("register werkplek", [&](PooledConnection& c) {
     const std::string id = NewId();
-    auto& claim = c.Prepare(
-        "INSERT INTO werkplek_requests (region, request_id, request_hash, werkplek_id) "
-        "VALUES (?, ?, ?, ?)");
-    claim.setString(1, werkplek.region());
-    claim.setString(2, request_id);
-    claim.setString(3, request_hash);
-    claim.setString(4, id);
-    try {
-      claim.executeUpdate();
-    } catch (const sql::SQLException& e) {
-      if (e.getErrorCode() != kDuplicateKey) throw;
-      auto& prior = c.Prepare(
-          "SELECT request_hash, werkplek_id FROM werkplek_requests "
-          "WHERE region = ? AND request_id = ?");
-      prior.setString(1, werkplek.region());
-      prior.setString(2, request_id);
-      std::unique_ptr<sql::ResultSet> rs(prior.executeQuery());
-      if (!rs->next()) return absl::AbortedError("register werkplek: try again");
-      if (std::string(rs->getString(1)) != request_hash) {
-        return absl::AlreadyExistsError("request_id: already used for a different werkplek");
-      }
-      ASSIGN_OR_RETURN(result, SelectWerkplek(c, werkplek.region(), std::string(rs->getString(2)),
-                                              /*for_update=*/false));
+    ASSIGN_OR_RETURN(std::optional<std::string> prior,
+                     ClaimRequestId(c, kWerkplekLedger, werkplek.region(), request_id,
+                                    request_hash, id));
+    if (prior.has_value()) {
+      ASSIGN_OR_RETURN(result, SelectWerkplek(c, werkplek.region(), *prior, /*for_update=*/false));
       return absl::OkStatus();
     }
     const auto now = TimeUtil::GetCurrentTime();
@@ -317,29 +312,11 @@ absl::StatusOr<std::pair<v1::Placement, v1::Werkplek>> MysqlMatchingStore::Creat
   absl::Status status = pool_.InTransaction("create placement", [&](PooledConnection& c) {
     replay = false;
     const std::string id = NewId();
-    auto& claim = c.Prepare(
-        "INSERT INTO placement_requests (gemeente, request_id, request_hash, placement_id) "
-        "VALUES (?, ?, ?, ?)");
-    claim.setString(1, caller_gemeente);
-    claim.setString(2, request_id);
-    claim.setString(3, request_hash);
-    claim.setString(4, id);
-    try {
-      claim.executeUpdate();
-    } catch (const sql::SQLException& e) {
-      if (e.getErrorCode() != kDuplicateKey) throw;
-      auto& prior = c.Prepare(
-          "SELECT request_hash, placement_id FROM placement_requests "
-          "WHERE gemeente = ? AND request_id = ?");
-      prior.setString(1, caller_gemeente);
-      prior.setString(2, request_id);
-      std::unique_ptr<sql::ResultSet> rs(prior.executeQuery());
-      if (!rs->next()) return absl::AbortedError("create placement: try again");
-      if (std::string(rs->getString(1)) != request_hash) {
-        return absl::AlreadyExistsError("request_id: already used for a different placement");
-      }
-      ASSIGN_OR_RETURN(result.first,
-                       SelectPlacement(c, std::string(rs->getString(2)), /*for_update=*/false));
+    ASSIGN_OR_RETURN(std::optional<std::string> prior,
+                     ClaimRequestId(c, kPlacementLedger, caller_gemeente, request_id,
+                                    request_hash, id));
+    if (prior.has_value()) {
+      ASSIGN_OR_RETURN(result.first, SelectPlacement(c, *prior, /*for_update=*/false));
       ASSIGN_OR_RETURN(result.second, SelectWerkplek(c, region, result.first.werkplek_id(),
                                                      /*for_update=*/false));
       replay = true;

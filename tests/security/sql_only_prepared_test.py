@@ -18,6 +18,7 @@ ALLOWED = {
     "common/migrations.cc": "statements of the checked-in migrations/*.sql files",
     "common/mysql_pool.cc": "the statement cache, handed the callers' literals",
     "common/mysql_pool.h": "the statement cache, handed the callers' literals",
+    "common/request_ledger.cc": "the fixed texts of a constexpr RequestLedger of the caller",
 }
 PREPARE = re.compile(r"(?:\.|->)\s*(Prepare|prepareStatement)\(\s*")
 # A literal, a kConstant, or a choice between literals (`for_update ? "..." : "..."`).
