@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The `inburgering` binary as gemeente IT uses it: through the real gateway with bearer tokens, in
 # front of the real services (tests/support/test_stack.sh). Checks the import summary, the rejects
-# file, listing, and the exit codes scripts rely on (0 ok, 3 not found, 4 denied, 6 rejected rows).
+# file, listing, the exit codes scripts rely on (0 ok, 3 not found, 4 denied, 6 rejected rows), and
+# that no BSN or name it sent shows up in any log of the stack.
 # Usage: cli_gateway_e2e_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 BUILD=$1
@@ -51,6 +52,20 @@ expect "an analist may not list statushouders" 4 env INBURGERING_TOKEN=demo-anal
   "$CLI" statushouder list
 expect "an unknown token is denied" 4 env INBURGERING_TOKEN=not-a-token "$CLI" statushouder list
 contains "errors are one line on stderr" "$WORK/err" "UNAUTHENTICATED"
+
+# Privacy: no BSN or name that went through the stack appears in any service's or the gateway's log.
+leaks=0
+while IFS=';' read -r bsn given family _; do
+  for secret in "$bsn" "$given" "$family"; do
+    [ -n "$secret" ] || continue
+    if grep -q -F -- "$secret" "$WORK"/*.log; then
+      leaks=$((leaks + 1)); echo "FAIL: personal data in the logs: field of row with BSN ending ${bsn: -3}"
+    fi
+  done
+done < <(tail -n +2 "$ROOT/cli/examples/statushouders.csv"; tail -n +2 "$WORK/bad.csv")
+[ "$leaks" = 0 ] && passed=$((passed + 1)) || failed=$((failed + 1))
+[ -s "$WORK/gateway.log" ] && [ -s "$WORK/intake.log" ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the logs to check are empty"; }
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
