@@ -15,11 +15,11 @@
 #include "google/protobuf/util/json_util.h"
 #include "inburgering/v1/intake.grpc.pb.h"
 #include "inburgering/v1/matching.grpc.pb.h"
-#include "intake-service/intake_service.h"
 #include "intake-service/mysql_statushouder_store.h"
 #include "matching-service/matching_service.h"
 #include "matching-service/mysql_matching_store.h"
 #include "tests/cli/cli_runner.h"
+#include "tests/support/in_process_intake.h"
 #include "tests/support/test_database.h"
 
 namespace inburgering::cli {
@@ -45,21 +45,9 @@ class CliMatchingTest : public ::testing::Test {
     dir_ = std::filesystem::temp_directory_path() / ("inburgering_cli_" + NewId());
     std::filesystem::create_directories(dir_);
 
-    auto intake_db = testing::TestDatabase::Create(intake::IntakeMigrations());
-    ASSERT_TRUE(intake_db.ok()) << intake_db.status();
-    intake_db_ = *std::move(intake_db);
-    intake_outbox_ = std::make_unique<Outbox>(intake_db_->pool(), workers_);
-    intake_outbox_->Start(absl::Milliseconds(20));
-    intake_store_ =
-        std::make_unique<intake::MysqlStatushouderStore>(intake_db_->pool(), *intake_outbox_);
-    intake_service_ = std::make_unique<intake::IntakeServiceImpl>(*intake_store_, *intake_outbox_,
-                                                                  workers_, [] { return kToday; });
-    intake_server_ = std::make_unique<GrpcServer>("127.0.0.1:0", std::vector<std::string>{});
-    intake_server_->AddService(intake_service_.get());
-    intake_server_->OnShutdown([this] { intake_outbox_->Stop(); });
-    ASSERT_TRUE(intake_server_->Start().ok());
-    intake_stub_ = v1::IntakeService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", intake_server_->port()), grpc::InsecureChannelCredentials()));
+    auto intake = testing::InProcessIntake::Start(workers_, [] { return kToday; });
+    ASSERT_TRUE(intake.ok()) << intake.status();
+    intake_ = *std::move(intake);
 
     auto db = testing::TestDatabase::Create(matching::MatchingMigrations());
     ASSERT_TRUE(db.ok()) << db.status();
@@ -78,7 +66,7 @@ class CliMatchingTest : public ::testing::Test {
     consumer_ = std::make_unique<EventConsumer>(
         EventConsumer::Options{.stream = "intake"}, db_->pool(),
         [this](grpc::ClientContext* context, const v1::StreamEventsRequest& request) {
-          return intake_stub_->StreamEvents(context, request);
+          return intake_->stub().StreamEvents(context, request);
         },
         kService,
         [this](const v1::Event& event, PooledConnection& c) {
@@ -95,7 +83,7 @@ class CliMatchingTest : public ::testing::Test {
   void TearDown() override {
     if (consumer_) consumer_->Stop();
     if (server_) server_->Shutdown(absl::Seconds(1));
-    if (intake_server_) intake_server_->Shutdown(absl::Seconds(1));
+    intake_.reset();
     std::filesystem::remove_all(dir_);
   }
 
@@ -106,7 +94,7 @@ class CliMatchingTest : public ::testing::Test {
 
   // Waits (bounded, on the consumer's cursor; no sleeping) until matching has every intake event.
   void CatchUp() {
-    auto head = intake_outbox_->SequenceOnce();
+    auto head = intake_->outbox().SequenceOnce();
     ASSERT_TRUE(head.ok());
     ASSERT_TRUE(consumer_->WaitForCursor(*head, absl::Seconds(20)));
   }
@@ -132,9 +120,9 @@ class CliMatchingTest : public ::testing::Test {
     grpc::ClientContext context;
     AttachPrincipal(kConsulentRijswijk, context);
     v1::Statushouder created;
-    EXPECT_TRUE(intake_stub_->RegisterStatushouder(&context, request, &created).ok());
+    EXPECT_TRUE(intake_->stub().RegisterStatushouder(&context, request, &created).ok());
     // The language level through intake's store (its RPC is being built elsewhere).
-    auto updated = intake_store_->Update(
+    auto updated = intake_->store().Update(
         created.gemeente(), created.id(), created.version(),
         v1::StatushouderChanged::LANGUAGE_LEVEL_RECORDED, [](v1::Statushouder& record) {
           record.set_language_level(v1::CEFR_LEVEL_B1);
@@ -158,12 +146,7 @@ class CliMatchingTest : public ::testing::Test {
 
   WorkerPool workers_{8};
   std::filesystem::path dir_;
-  std::unique_ptr<testing::TestDatabase> intake_db_;
-  std::unique_ptr<Outbox> intake_outbox_;
-  std::unique_ptr<intake::MysqlStatushouderStore> intake_store_;
-  std::unique_ptr<intake::IntakeServiceImpl> intake_service_;
-  std::unique_ptr<GrpcServer> intake_server_;
-  std::unique_ptr<v1::IntakeService::Stub> intake_stub_;
+  std::unique_ptr<testing::InProcessIntake> intake_;
   std::unique_ptr<testing::TestDatabase> db_;
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<matching::MysqlMatchingStore> store_;

@@ -15,12 +15,12 @@
 #include "common/worker_pool.h"
 #include "inburgering/v1/intake.grpc.pb.h"
 #include "inburgering/v1/reporting.grpc.pb.h"
-#include "intake-service/intake_service.h"
 #include "intake-service/mysql_statushouder_store.h"
 #include "reporting-service/projection.h"
 #include "reporting-service/report_store.h"
 #include "reporting-service/reporting_service.h"
 #include "tests/cli/cli_runner.h"
+#include "tests/support/in_process_intake.h"
 #include "tests/support/test_database.h"
 
 namespace inburgering::cli {
@@ -50,21 +50,9 @@ class CliReportingTest : public ::testing::Test {
     dir_ = std::filesystem::temp_directory_path() / ("inburgering_cli_" + NewId());
     std::filesystem::create_directories(dir_);
 
-    auto intake_db = testing::TestDatabase::Create(intake::IntakeMigrations());
-    ASSERT_TRUE(intake_db.ok()) << intake_db.status();
-    intake_db_ = *std::move(intake_db);
-    intake_outbox_ = std::make_unique<Outbox>(intake_db_->pool(), workers_);
-    intake_outbox_->Start(absl::Milliseconds(20));
-    intake_store_ =
-        std::make_unique<intake::MysqlStatushouderStore>(intake_db_->pool(), *intake_outbox_);
-    intake_service_ = std::make_unique<intake::IntakeServiceImpl>(*intake_store_, *intake_outbox_,
-                                                                  workers_, [] { return kToday; });
-    intake_server_ = std::make_unique<GrpcServer>("127.0.0.1:0", std::vector<std::string>{});
-    intake_server_->AddService(intake_service_.get());
-    intake_server_->OnShutdown([this] { intake_outbox_->Stop(); });
-    ASSERT_TRUE(intake_server_->Start().ok());
-    intake_stub_ = v1::IntakeService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", intake_server_->port()), grpc::InsecureChannelCredentials()));
+    auto intake = testing::InProcessIntake::Start(workers_, [] { return kToday; });
+    ASSERT_TRUE(intake.ok()) << intake.status();
+    intake_ = *std::move(intake);
 
     auto db = testing::TestDatabase::Create(reporting::ReportingMigrations());
     ASSERT_TRUE(db.ok()) << db.status();
@@ -72,7 +60,7 @@ class CliReportingTest : public ::testing::Test {
     consumer_ = std::make_unique<EventConsumer>(
         EventConsumer::Options{"intake"}, db_->pool(),
         [this](grpc::ClientContext* c, const v1::StreamEventsRequest& r) {
-          return intake_stub_->StreamEvents(c, r);
+          return intake_->stub().StreamEvents(c, r);
         },
         kService,
         [this](const v1::Event& event, PooledConnection& c) {
@@ -104,7 +92,7 @@ class CliReportingTest : public ::testing::Test {
 
     // 12 statushouders in Rijswijk (above the threshold), 2 in Delft (below it).
     for (int n = 0; n < 14; ++n) Register(n < 12 ? kConsulentRijswijk : kConsulentDelft, n);
-    auto head = intake_outbox_->SequenceOnce();
+    auto head = intake_->outbox().SequenceOnce();
     ASSERT_TRUE(head.ok());
     ASSERT_TRUE(consumer_->WaitForCursor(*head, absl::Seconds(30)));
   }
@@ -112,7 +100,7 @@ class CliReportingTest : public ::testing::Test {
   void TearDown() override {
     if (consumer_) consumer_->Stop();
     if (server_) server_->Shutdown(absl::Seconds(1));
-    if (intake_server_) intake_server_->Shutdown(absl::Seconds(1));
+    intake_.reset();
     std::filesystem::remove_all(dir_);
   }
 
@@ -130,7 +118,7 @@ class CliReportingTest : public ::testing::Test {
     grpc::ClientContext context;
     AttachPrincipal(principal, context);
     v1::Statushouder created;
-    ASSERT_TRUE(intake_stub_->RegisterStatushouder(&context, request, &created).ok());
+    ASSERT_TRUE(intake_->stub().RegisterStatushouder(&context, request, &created).ok());
   }
 
   CliRun Cli(std::vector<std::string> args) {
@@ -149,12 +137,7 @@ class CliReportingTest : public ::testing::Test {
 
   WorkerPool workers_{8};
   std::filesystem::path dir_;
-  std::unique_ptr<testing::TestDatabase> intake_db_;
-  std::unique_ptr<Outbox> intake_outbox_;
-  std::unique_ptr<intake::MysqlStatushouderStore> intake_store_;
-  std::unique_ptr<intake::IntakeServiceImpl> intake_service_;
-  std::unique_ptr<GrpcServer> intake_server_;
-  std::unique_ptr<v1::IntakeService::Stub> intake_stub_;
+  std::unique_ptr<testing::InProcessIntake> intake_;
   std::unique_ptr<testing::TestDatabase> db_;
   reporting::Projection projection_;
   std::unique_ptr<EventConsumer> consumer_;

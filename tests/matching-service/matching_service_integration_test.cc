@@ -14,10 +14,10 @@
 #include "common/worker_pool.h"
 #include "inburgering/v1/intake.grpc.pb.h"
 #include "inburgering/v1/matching.grpc.pb.h"
-#include "intake-service/intake_service.h"
 #include "intake-service/mysql_statushouder_store.h"
 #include "matching-service/matching_service.h"
 #include "matching-service/mysql_matching_store.h"
+#include "tests/support/in_process_intake.h"
 #include "tests/support/test_database.h"
 
 namespace inburgering::matching {
@@ -67,21 +67,9 @@ class MatchingServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     // intake-service, as in its own integration test.
-    auto intake_db = testing::TestDatabase::Create(intake::IntakeMigrations());
-    ASSERT_TRUE(intake_db.ok()) << intake_db.status();
-    intake_db_ = *std::move(intake_db);
-    intake_outbox_ = std::make_unique<Outbox>(intake_db_->pool(), workers_);
-    intake_outbox_->Start(absl::Milliseconds(20));
-    intake_store_ =
-        std::make_unique<intake::MysqlStatushouderStore>(intake_db_->pool(), *intake_outbox_);
-    intake_service_ = std::make_unique<intake::IntakeServiceImpl>(*intake_store_, *intake_outbox_,
-                                                                  workers_, [] { return kToday; });
-    intake_server_ = std::make_unique<GrpcServer>("127.0.0.1:0", std::vector<std::string>{});
-    intake_server_->AddService(intake_service_.get());
-    intake_server_->OnShutdown([this] { intake_outbox_->Stop(); });
-    ASSERT_TRUE(intake_server_->Start().ok());
-    intake_stub_ = v1::IntakeService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", intake_server_->port()), grpc::InsecureChannelCredentials()));
+    auto intake = testing::InProcessIntake::Start(workers_, [] { return kToday; });
+    ASSERT_TRUE(intake.ok()) << intake.status();
+    intake_ = *std::move(intake);
 
     auto db = testing::TestDatabase::Create(MatchingMigrations());
     ASSERT_TRUE(db.ok()) << db.status();
@@ -112,7 +100,7 @@ class MatchingServiceTest : public ::testing::Test {
     consumer_ = std::make_unique<EventConsumer>(
         EventConsumer::Options{.stream = "intake"}, db_->pool(),
         [this](grpc::ClientContext* context, const v1::StreamEventsRequest& request) {
-          return intake_stub_->StreamEvents(context, request);
+          return intake_->stub().StreamEvents(context, request);
         },
         kService,
         [this](const v1::Event& event, PooledConnection& c) {
@@ -133,12 +121,12 @@ class MatchingServiceTest : public ::testing::Test {
   void TearDown() override {
     if (consumer_) consumer_->Stop();
     if (server_) server_->Shutdown(absl::Seconds(1));
-    if (intake_server_) intake_server_->Shutdown(absl::Seconds(1));
+    intake_.reset();
   }
 
   // Waits (bounded, on the cursor: no sleeping) until matching applied all intake events so far.
   void CatchUp() {
-    auto head = intake_outbox_->SequenceOnce();
+    auto head = intake_->outbox().SequenceOnce();
     ASSERT_TRUE(head.ok());
     ASSERT_TRUE(consumer_->WaitForCursor(*head, absl::Seconds(20))) << "head " << *head;
   }
@@ -166,14 +154,14 @@ class MatchingServiceTest : public ::testing::Test {
     grpc::ClientContext context;
     AttachPrincipal(principal, context);
     v1::Statushouder created;
-    grpc::Status status = intake_stub_->RegisterStatushouder(&context, request, &created);
+    grpc::Status status = intake_->stub().RegisterStatushouder(&context, request, &created);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return created;
   }
 
   // An intake change through intake's own store (its RPCs for it are being built elsewhere).
   void SetLanguageLevel(const v1::Statushouder& s, int64_t version, v1::CefrLevel level) {
-    auto updated = intake_store_->Update(
+    auto updated = intake_->store().Update(
         s.gemeente(), s.id(), version, v1::StatushouderChanged::LANGUAGE_LEVEL_RECORDED,
         [level](v1::Statushouder& record) {
           record.set_language_level(level);
@@ -222,12 +210,7 @@ class MatchingServiceTest : public ::testing::Test {
   }
 
   WorkerPool workers_{8};
-  std::unique_ptr<testing::TestDatabase> intake_db_;
-  std::unique_ptr<Outbox> intake_outbox_;
-  std::unique_ptr<intake::MysqlStatushouderStore> intake_store_;
-  std::unique_ptr<intake::IntakeServiceImpl> intake_service_;
-  std::unique_ptr<GrpcServer> intake_server_;
-  std::unique_ptr<v1::IntakeService::Stub> intake_stub_;
+  std::unique_ptr<testing::InProcessIntake> intake_;
 
   std::unique_ptr<testing::TestDatabase> db_;
   std::unique_ptr<Outbox> outbox_;
@@ -288,7 +271,7 @@ TEST_F(MatchingServiceTest, RestartResumesFromTheCursorWithNothingAppliedTwice) 
   EXPECT_EQ(service_->kandidaten().Get(third.id())->language_level, v1::CEFR_LEVEL_A2);
 
   // Replaying what was applied changes nothing.
-  auto events = intake_outbox_->ReadAfter(0, 100);
+  auto events = intake_->outbox().ReadAfter(0, 100);
   ASSERT_TRUE(events.ok());
   auto replay = consumer_->ApplyBatch(*events);
   ASSERT_TRUE(replay.ok());

@@ -15,12 +15,12 @@
 #include "inburgering/v1/intake.grpc.pb.h"
 #include "inburgering/v1/matching.grpc.pb.h"
 #include "inburgering/v1/reporting.grpc.pb.h"
-#include "intake-service/intake_service.h"
 #include "intake-service/mysql_statushouder_store.h"
 #include "reporting-service/projection.h"
 #include "reporting-service/recount.h"
 #include "reporting-service/report_store.h"
 #include "reporting-service/reporting_service.h"
+#include "tests/support/in_process_intake.h"
 #include "tests/support/test_database.h"
 
 namespace inburgering::reporting {
@@ -59,28 +59,15 @@ class MatchingEventsService final : public v1::MatchingService::CallbackService 
 class ReportingIntegrationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto intake_db = testing::TestDatabase::Create(intake::IntakeMigrations());
-    ASSERT_TRUE(intake_db.ok()) << intake_db.status();
-    intake_db_ = *std::move(intake_db);
+    auto intake = testing::InProcessIntake::Start(workers_, [] { return kToday; });
+    ASSERT_TRUE(intake.ok()) << intake.status();
+    intake_ = *std::move(intake);
     auto matching_db = testing::TestDatabase::Create(OutboxMigrations());
     ASSERT_TRUE(matching_db.ok()) << matching_db.status();
     matching_db_ = *std::move(matching_db);
     auto reporting_db = testing::TestDatabase::Create(ReportingMigrations());
     ASSERT_TRUE(reporting_db.ok()) << reporting_db.status();
     reporting_db_ = *std::move(reporting_db);
-
-    intake_outbox_ = std::make_unique<Outbox>(intake_db_->pool(), workers_);
-    intake_outbox_->Start(absl::Milliseconds(20));
-    intake_store_ =
-        std::make_unique<intake::MysqlStatushouderStore>(intake_db_->pool(), *intake_outbox_);
-    intake_service_ = std::make_unique<intake::IntakeServiceImpl>(*intake_store_, *intake_outbox_,
-                                                                  workers_, [] { return kToday; });
-    intake_server_ = std::make_unique<GrpcServer>("127.0.0.1:0", std::vector<std::string>{});
-    intake_server_->AddService(intake_service_.get());
-    intake_server_->OnShutdown([this] { intake_outbox_->Stop(); });
-    ASSERT_TRUE(intake_server_->Start().ok());
-    intake_stub_ = v1::IntakeService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", intake_server_->port()), grpc::InsecureChannelCredentials()));
 
     matching_outbox_ = std::make_unique<Outbox>(matching_db_->pool(), workers_);
     matching_outbox_->Start(absl::Milliseconds(20));
@@ -94,7 +81,7 @@ class ReportingIntegrationTest : public ::testing::Test {
 
     streams_ = {{"intake",
                  [this](grpc::ClientContext* c, const v1::StreamEventsRequest& r) {
-                   return intake_stub_->StreamEvents(c, r);
+                   return intake_->stub().StreamEvents(c, r);
                  }},
                 {"matching", [this](grpc::ClientContext* c, const v1::StreamEventsRequest& r) {
                    return matching_stub_->StreamEvents(c, r);
@@ -127,7 +114,7 @@ class ReportingIntegrationTest : public ::testing::Test {
     StopConsumers();
     if (reporting_server_) reporting_server_->Shutdown(absl::Seconds(1));
     if (matching_server_) matching_server_->Shutdown(absl::Seconds(1));
-    if (intake_server_) intake_server_->Shutdown(absl::Seconds(1));
+    intake_.reset();
   }
 
   void StartConsumers() {
@@ -147,7 +134,7 @@ class ReportingIntegrationTest : public ::testing::Test {
 
   // Waits until the consumers have applied everything both producers have committed.
   void Sync() {
-    auto intake_head = intake_outbox_->SequenceOnce();
+    auto intake_head = intake_->outbox().SequenceOnce();
     auto matching_head = matching_outbox_->SequenceOnce();
     ASSERT_TRUE(intake_head.ok() && matching_head.ok());
     if (*intake_head > 0) {
@@ -177,7 +164,7 @@ class ReportingIntegrationTest : public ::testing::Test {
     grpc::ClientContext context;
     AttachPrincipal(Principal{gemeente, Role::kConsulent, "consulent"}, context);
     v1::Statushouder created;
-    grpc::Status status = intake_stub_->RegisterStatushouder(&context, request, &created);
+    grpc::Status status = intake_->stub().RegisterStatushouder(&context, request, &created);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return created;
   }
@@ -185,11 +172,11 @@ class ReportingIntegrationTest : public ::testing::Test {
   // A trajectory change through the intake store (its own transaction and outbox event).
   v1::Statushouder Change(const v1::Statushouder& s, v1::StatushouderChanged::Change change,
                           const std::function<void(v1::Statushouder&)>& mutate) {
-    auto updated =
-        intake_store_->Update(s.gemeente(), s.id(), s.version(), change, [&](v1::Statushouder& r) {
-          mutate(r);
-          return absl::OkStatus();
-        });
+    auto updated = intake_->store().Update(s.gemeente(), s.id(), s.version(), change,
+                                           [&](v1::Statushouder& r) {
+                                             mutate(r);
+                                             return absl::OkStatus();
+                                           });
     EXPECT_TRUE(updated.ok()) << updated.status();
     return *updated;
   }
@@ -283,13 +270,11 @@ class ReportingIntegrationTest : public ::testing::Test {
   }
 
   WorkerPool workers_{8};
-  std::unique_ptr<testing::TestDatabase> intake_db_, matching_db_, reporting_db_;
-  std::unique_ptr<Outbox> intake_outbox_, matching_outbox_;
-  std::unique_ptr<intake::MysqlStatushouderStore> intake_store_;
-  std::unique_ptr<intake::IntakeServiceImpl> intake_service_;
+  std::unique_ptr<testing::InProcessIntake> intake_;
+  std::unique_ptr<testing::TestDatabase> matching_db_, reporting_db_;
+  std::unique_ptr<Outbox> matching_outbox_;
   std::unique_ptr<MatchingEventsService> matching_service_;
-  std::unique_ptr<GrpcServer> intake_server_, matching_server_, reporting_server_;
-  std::unique_ptr<v1::IntakeService::Stub> intake_stub_;
+  std::unique_ptr<GrpcServer> matching_server_, reporting_server_;
   std::unique_ptr<v1::MatchingService::Stub> matching_stub_;
   std::map<std::string, StreamOpener> streams_;
   const Projection projection_;

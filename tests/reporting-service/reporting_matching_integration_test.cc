@@ -14,7 +14,6 @@
 #include "inburgering/v1/intake.grpc.pb.h"
 #include "inburgering/v1/matching.grpc.pb.h"
 #include "inburgering/v1/reporting.grpc.pb.h"
-#include "intake-service/intake_service.h"
 #include "intake-service/mysql_statushouder_store.h"
 #include "matching-service/matching_service.h"
 #include "matching-service/mysql_matching_store.h"
@@ -22,6 +21,7 @@
 #include "reporting-service/recount.h"
 #include "reporting-service/report_store.h"
 #include "reporting-service/reporting_service.h"
+#include "tests/support/in_process_intake.h"
 #include "tests/support/test_database.h"
 
 namespace inburgering::reporting {
@@ -60,21 +60,9 @@ config::v1::Regions Regions() {
 class ReportingWithMatchingTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto intake_db = testing::TestDatabase::Create(intake::IntakeMigrations());
-    ASSERT_TRUE(intake_db.ok()) << intake_db.status();
-    intake_db_ = *std::move(intake_db);
-    intake_outbox_ = std::make_unique<Outbox>(intake_db_->pool(), workers_);
-    intake_outbox_->Start(absl::Milliseconds(20));
-    intake_store_ =
-        std::make_unique<intake::MysqlStatushouderStore>(intake_db_->pool(), *intake_outbox_);
-    intake_service_ = std::make_unique<intake::IntakeServiceImpl>(*intake_store_, *intake_outbox_,
-                                                                  workers_, [] { return kToday; });
-    intake_server_ = std::make_unique<GrpcServer>("127.0.0.1:0", std::vector<std::string>{});
-    intake_server_->AddService(intake_service_.get());
-    intake_server_->OnShutdown([this] { intake_outbox_->Stop(); });
-    ASSERT_TRUE(intake_server_->Start().ok());
-    intake_stub_ = v1::IntakeService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", intake_server_->port()), grpc::InsecureChannelCredentials()));
+    auto intake = testing::InProcessIntake::Start(workers_, [] { return kToday; });
+    ASSERT_TRUE(intake.ok()) << intake.status();
+    intake_ = *std::move(intake);
 
     auto matching_db = testing::TestDatabase::Create(matching::MatchingMigrations());
     ASSERT_TRUE(matching_db.ok()) << matching_db.status();
@@ -92,7 +80,7 @@ class ReportingWithMatchingTest : public ::testing::Test {
     matching_consumer_ = std::make_unique<EventConsumer>(
         EventConsumer::Options{"intake"}, matching_db_->pool(),
         [this](grpc::ClientContext* c, const v1::StreamEventsRequest& r) {
-          return intake_stub_->StreamEvents(c, r);
+          return intake_->stub().StreamEvents(c, r);
         },
         kMatchingSelf,
         [this](const v1::Event& event, PooledConnection& c) {
@@ -111,7 +99,7 @@ class ReportingWithMatchingTest : public ::testing::Test {
     reporting_db_ = *std::move(reporting_db);
     streams_ = {{"intake",
                  [this](grpc::ClientContext* c, const v1::StreamEventsRequest& r) {
-                   return intake_stub_->StreamEvents(c, r);
+                   return intake_->stub().StreamEvents(c, r);
                  }},
                 {"matching", [this](grpc::ClientContext* c, const v1::StreamEventsRequest& r) {
                    return matching_stub_->StreamEvents(c, r);
@@ -141,18 +129,18 @@ class ReportingWithMatchingTest : public ::testing::Test {
     if (matching_consumer_) matching_consumer_->Stop();
     if (reporting_server_) reporting_server_->Shutdown(absl::Seconds(1));
     if (matching_server_) matching_server_->Shutdown(absl::Seconds(1));
-    if (intake_server_) intake_server_->Shutdown(absl::Seconds(1));
+    intake_.reset();
   }
 
   void SyncMatching() {
-    auto head = intake_outbox_->SequenceOnce();
+    auto head = intake_->outbox().SequenceOnce();
     ASSERT_TRUE(head.ok());
     if (*head > 0) {
       ASSERT_TRUE(matching_consumer_->WaitForCursor(*head, absl::Seconds(30)));
     }
   }
   void SyncReporting() {
-    auto intake_head = intake_outbox_->SequenceOnce();
+    auto intake_head = intake_->outbox().SequenceOnce();
     auto matching_head = matching_outbox_->SequenceOnce();
     ASSERT_TRUE(intake_head.ok() && matching_head.ok());
     if (*intake_head > 0) {
@@ -179,7 +167,7 @@ class ReportingWithMatchingTest : public ::testing::Test {
     grpc::ClientContext context;
     AttachPrincipal(kConsulentRijswijk, context);
     v1::Statushouder created;
-    grpc::Status status = intake_stub_->RegisterStatushouder(&context, request, &created);
+    grpc::Status status = intake_->stub().RegisterStatushouder(&context, request, &created);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return created;
   }
@@ -248,15 +236,13 @@ class ReportingWithMatchingTest : public ::testing::Test {
   }
 
   WorkerPool workers_{8};
-  std::unique_ptr<testing::TestDatabase> intake_db_, matching_db_, reporting_db_;
-  std::unique_ptr<Outbox> intake_outbox_, matching_outbox_;
-  std::unique_ptr<intake::MysqlStatushouderStore> intake_store_;
-  std::unique_ptr<intake::IntakeServiceImpl> intake_service_;
+  std::unique_ptr<testing::InProcessIntake> intake_;
+  std::unique_ptr<testing::TestDatabase> matching_db_, reporting_db_;
+  std::unique_ptr<Outbox> matching_outbox_;
   std::unique_ptr<matching::MysqlMatchingStore> matching_store_;
   std::unique_ptr<matching::MatchingServiceImpl> matching_service_;
   std::unique_ptr<EventConsumer> matching_consumer_;
-  std::unique_ptr<GrpcServer> intake_server_, matching_server_, reporting_server_;
-  std::unique_ptr<v1::IntakeService::Stub> intake_stub_;
+  std::unique_ptr<GrpcServer> matching_server_, reporting_server_;
   std::unique_ptr<v1::MatchingService::Stub> matching_stub_;
   std::map<std::string, StreamOpener> streams_;
   const Projection projection_;
