@@ -23,8 +23,12 @@ std::string FormatDate(absl::CivilDay day) {
 }
 
 absl::CivilDay AmsterdamToday() {
-  absl::TimeZone zone;
-  if (!absl::LoadTimeZone("Europe/Amsterdam", &zone)) zone = absl::UTCTimeZone();
+  // Looked up once: handlers ask for today on every call.
+  static const absl::TimeZone zone = [] {
+    absl::TimeZone z;
+    if (!absl::LoadTimeZone("Europe/Amsterdam", &z)) z = absl::UTCTimeZone();
+    return z;
+  }();
   return absl::ToCivilDay(absl::Now(), zone);
 }
 
