@@ -45,8 +45,14 @@ install_deps() {
 
 build() {
   log "building into $BUILD"
+  local launcher=()
+  if command -v ccache >/dev/null; then
+    # Paths relative to the checkout, so clones and worktrees share one cache.
+    export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=1
+    launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  fi
   if [ ! -f "$BUILD/build.ninja" ]; then
-    cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
   fi
   cmake --build "$BUILD" -j "$(nproc)"
 }
