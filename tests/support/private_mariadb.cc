@@ -1,8 +1,6 @@
 #include "tests/support/private_mariadb.h"
 
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,32 +9,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "tests/support/service_process.h"
 
 namespace inburgering::testing {
-namespace {
-
-absl::StatusOr<int> FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    close(fd);
-    return absl::InternalError("no free port");
-  }
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<PrivateMariaDb>> PrivateMariaDb::Start(
     std::vector<std::string> extra_args) {
   char tmpl[] = "/tmp/inburgering-mariadb-XXXXXX";
   if (mkdtemp(tmpl) == nullptr) return absl::InternalError("mkdtemp failed");
-  auto port = FreePort();
+  auto port = FreeLoopbackPort();
   if (!port.ok()) return port.status();
   std::unique_ptr<PrivateMariaDb> db(new PrivateMariaDb(tmpl, *port, std::move(extra_args)));
   const std::string install = absl::StrCat(
