@@ -33,6 +33,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
+#include "bench/loadgen_stats.h"
 #include "common/config.h"
 #include "common/dates.h"
 #include "common/mysql_pool.h"
@@ -586,27 +587,39 @@ class Stack {
 
 // ---- checks against the stores --------------------------------------------------------------
 
-absl::StatusOr<int64_t> QueryInt(MysqlPool& pool, const char* sql,
-                                 const std::vector<std::string>& params = {}) {
+// The first column of the first row of `sql` (0 when there is none); exits when it fails.
+int64_t MustQuery(MysqlPool& pool, const char* sql) {
   int64_t value = 0;
   absl::Status s = pool.Run("check", [&](PooledConnection& c) {
-    auto& statement = c.Prepare(sql);
-    for (size_t i = 0; i < params.size(); ++i) statement.setString(i + 1, params[i]);
-    std::unique_ptr<sql::ResultSet> rs(statement.executeQuery());
+    std::unique_ptr<sql::ResultSet> rs(c.Prepare(sql).executeQuery());
     value = rs->next() ? rs->getInt64(1) : 0;
     return absl::OkStatus();
   });
-  if (!s.ok()) return s;
+  if (!s.ok()) {
+    std::cerr << "check query failed: " << s << "\n";
+    std::exit(1);
+  }
   return value;
 }
 
-int64_t MustQuery(MysqlPool& pool, const char* sql, const std::vector<std::string>& params = {}) {
-  auto v = QueryInt(pool, sql, params);
-  if (!v.ok()) {
-    std::cerr << "check query failed: " << v.status() << "\n";
+// The rows of `sql`: its first column (as text) -> the other columns (as integers).
+std::map<std::string, std::vector<int64_t>> QueryRows(MysqlPool& pool, const char* sql) {
+  std::map<std::string, std::vector<int64_t>> rows;
+  absl::Status s = pool.Run("check", [&](PooledConnection& c) {
+    rows.clear();
+    std::unique_ptr<sql::ResultSet> rs(c.Prepare(sql).executeQuery());
+    const int columns = static_cast<int>(rs->getMetaData()->getColumnCount());
+    while (rs->next()) {
+      std::vector<int64_t>& values = rows[std::string(rs->getString(1))];
+      for (int i = 2; i <= columns; ++i) values.push_back(rs->getInt64(i));
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) {
+    std::cerr << "check query failed: " << s << "\n";
     std::exit(1);
   }
-  return *v;
+  return rows;
 }
 
 // Waits until matching and reporting applied everything intake and matching committed.
@@ -640,26 +653,8 @@ std::string Seconds(absl::Duration d) {
 
 std::string Codes(const std::map<StatusCode, int>& codes) {
   std::vector<std::string> parts;
-  static const char* kNames[] = {"OK",
-                                 "CANCELLED",
-                                 "UNKNOWN",
-                                 "INVALID_ARGUMENT",
-                                 "DEADLINE_EXCEEDED",
-                                 "NOT_FOUND",
-                                 "ALREADY_EXISTS",
-                                 "PERMISSION_DENIED",
-                                 "RESOURCE_EXHAUSTED",
-                                 "FAILED_PRECONDITION",
-                                 "ABORTED",
-                                 "OUT_OF_RANGE",
-                                 "UNIMPLEMENTED",
-                                 "INTERNAL",
-                                 "UNAVAILABLE",
-                                 "DATA_LOSS",
-                                 "UNAUTHENTICATED"};
-  for (const auto& [code, n] : codes) {
-    parts.push_back(absl::StrCat(static_cast<int>(code) < 17 ? kNames[code] : "?", " ", n));
-  }
+  for (const auto& [code, n] : codes)
+    parts.push_back(absl::StrCat(bench::StatusCodeName(code), " ", n));
   return parts.empty() ? "none" : absl::StrJoin(parts, ", ");
 }
 
@@ -807,13 +802,30 @@ int Run() {
   std::cout << "\nchecks against the stores:\n";
   check(caught_up, absl::StrCat("consumers caught up: ", where));
 
+  // The stores, read once in bulk (outbox has no index on aggregate_id).
+  const auto statushouders = QueryRows(
+      pool,
+      "SELECT CONCAT(gemeente, '/', bsn), COUNT(*), MAX(version) FROM intake.statushouders "
+      "GROUP BY gemeente, bsn");
+  const auto events =
+      QueryRows(pool, "SELECT aggregate_id, COUNT(*) FROM intake.outbox GROUP BY aggregate_id");
+  const auto placements_by_statushouder = QueryRows(
+      pool, "SELECT statushouder_id, COUNT(*) FROM matching.placements GROUP BY statushouder_id");
+  const auto placements_by_id =
+      QueryRows(pool, "SELECT id, status, version FROM matching.placements");
+  const auto werkplekken = QueryRows(pool, "SELECT id, capacity FROM matching.werkplekken");
+  auto value = [](const std::map<std::string, std::vector<int64_t>>& rows, const std::string& key,
+                  size_t column) -> int64_t {
+    auto it = rows.find(key);
+    return it == rows.end() ? 0 : it->second[column];
+  };
+
   int acked = 0, found = 0, missing = 0, duplicates = 0, unknown = 0, version_mismatch = 0,
       event_mismatch = 0, updates = 0, placements = 0, placements_found = 0, starts = 0,
       starts_found = 0, placement_duplicates = 0;
   for (const Case& c : tally.cases) {
-    const int64_t rows =
-        MustQuery(pool, "SELECT COUNT(*) FROM intake.statushouders WHERE gemeente = ? AND bsn = ?",
-                  {c.gemeente, c.bsn});
+    const std::string key = c.gemeente + "/" + c.bsn;
+    const int64_t rows = value(statushouders, key, 0);
     if (rows > 1) ++duplicates;
     if (c.unknown) ++unknown;
     if (!c.registered) continue;
@@ -824,26 +836,19 @@ int Run() {
       continue;
     }
     ++found;
-    const int64_t version =
-        MustQuery(pool, "SELECT version FROM intake.statushouders WHERE gemeente = ? AND bsn = ?",
-                  {c.gemeente, c.bsn});
+    const int64_t version = value(statushouders, key, 1);
     // Every acknowledged write raised the version by one; an unknown outcome may add one more.
     if (version != c.version && !(c.unknown && version == c.version + 1)) ++version_mismatch;
-    const int64_t events =
-        MustQuery(pool, "SELECT COUNT(*) FROM intake.outbox WHERE aggregate_id = ?", {c.id});
-    if (events != version) ++event_mismatch;
+    if (value(events, c.id, 0) != version) ++event_mismatch;
     if (c.placement_acked) {
       ++placements;
-      const int64_t n = MustQuery(
-          pool, "SELECT COUNT(*) FROM matching.placements WHERE statushouder_id = ?", {c.id});
+      const int64_t n = value(placements_by_statushouder, c.id, 0);
       if (n >= 1) ++placements_found;
       if (n > 1) ++placement_duplicates;
       if (c.start_acked || c.start_unverified) {
         ++starts;
-        if (MustQuery(pool,
-                      "SELECT COUNT(*) FROM matching.placements WHERE id = ? AND status = 2 "
-                      "AND version = 2",
-                      {c.placement_id}) == 1) {
+        if (value(placements_by_id, c.placement_id, 0) == v1::PLACEMENT_STATUS_GESTART &&
+            value(placements_by_id, c.placement_id, 1) == 2) {
           ++starts_found;
         }
       }
@@ -854,8 +859,7 @@ int Run() {
     werkplekken_unknown += w.unknown;
     if (!w.acked) continue;
     ++werkplekken_acked;
-    werkplekken_found +=
-        MustQuery(pool, "SELECT COUNT(*) FROM matching.werkplekken WHERE id = ?", {w.id}) == 1;
+    werkplekken_found += werkplekken.contains(w.id);
   }
   const int64_t werkplek_rows = MustQuery(pool, "SELECT COUNT(*) FROM matching.werkplekken");
   const int64_t statushouder_rows = MustQuery(pool, "SELECT COUNT(*) FROM intake.statushouders");

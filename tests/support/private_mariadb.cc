@@ -1,6 +1,7 @@
 #include "tests/support/private_mariadb.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@ absl::Status PrivateMariaDb::Launch() {
   const std::string user = getuid() == 0 ? "root" : "";
   pid_ = fork();
   if (pid_ == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // dies with the test, also when the test is killed
     const std::string log = absl::StrCat(dir_, "/server.log");
     freopen(log.c_str(), "a", stdout);
     freopen(log.c_str(), "a", stderr);

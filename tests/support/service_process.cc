@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -76,6 +77,8 @@ absl::Status ServiceProcess::Start(absl::Duration timeout) {
   pid_ = fork();
   if (pid_ < 0) return absl::InternalError("fork failed");
   if (pid_ == 0) {
+    // Dies with the test, also when the test itself is killed (a ctest timeout).
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     const int log = open(log_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     if (log < 0 || dup2(log, STDOUT_FILENO) < 0 || dup2(log, STDERR_FILENO) < 0) _exit(126);
     execve(argv[0], argv.data(), envp.data());
