@@ -1,6 +1,11 @@
 // The audit trail of calls that read or write personal data (BIO 8.15.01): action (RPC), object
 // (record ids), result (status code), origin (peer), actor (principal) and time. Never a payload.
 //
+// A call may leave two rows with the same call_id: a "begin" row, stored before the backend's
+// answer is released and written while the backend works (so its commit adds no latency), and
+// the "end" row with the result. Every call has an end row unless the gateway died mid-call; the
+// begin row then still shows who asked for which record.
+//
 // AuditLog is the interface the gateway writes to; MysqlAuditLog appends rows to the gateway
 // schema's append-only table, batching concurrent records into one transaction (group commit) on
 // its own thread, so gRPC threads never wait on the database. Thread-safe.
@@ -21,10 +26,13 @@
 namespace inburgering::gateway {
 
 struct AuditRecord {
+  enum class Phase { kBegin, kEnd };
+  Phase phase = Phase::kEnd;
+  std::string call_id;  // a ULID shared by the begin and end rows of one call
   absl::Time occurred_at;
   std::string action;  // the RPC, "inburgering.v1.IntakeService.GetStatushouder"
   std::vector<std::string> object_ids;
-  std::string result;          // the status code name, e.g. "OK", "PERMISSION_DENIED"
+  std::string result;          // the status code name, e.g. "OK"; empty in a begin row
   std::string origin;          // the peer, e.g. "ipv4:127.0.0.1:53412"
   std::string actor_gemeente;  // empty when the caller was not authenticated
   std::string actor_role;

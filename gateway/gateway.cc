@@ -1,6 +1,7 @@
 #include "gateway/gateway.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/ids.h"
 #include "common/status.h"
 #include "common/tls.h"
 #include "google/protobuf/message.h"
@@ -121,6 +122,7 @@ absl::Status Gateway::CheckRequest(const Route& route, const Principal& principa
 AuditRecord Gateway::NewAuditRecord(const Route& route, const Principal* principal,
                                     std::string origin) const {
   AuditRecord record;
+  record.call_id = NewId();
   record.occurred_at = clock_();
   record.action = route.name;
   record.origin = std::move(origin);

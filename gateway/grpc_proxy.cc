@@ -146,8 +146,25 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
       FinishLocked(ToGrpcStatus(s));
       return false;
     }
-    if (audited_) CollectObjectIds(*request_message_, object_ids_);
+    if (audited_) {
+      CollectObjectIds(*request_message_, object_ids_);
+      if (!begin_appended_) AppendBeginLocked();
+    }
     return true;
+  }
+
+  // The begin row is written while the backend works; the answer waits for it (fail closed), so
+  // its commit overlaps the call instead of following it.
+  void AppendBeginLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    begin_appended_ = true;
+    AuditRecord begin =
+        gateway_.NewAuditRecord(*route_, principal_ ? &*principal_ : nullptr, context_->peer());
+    begin.phase = AuditRecord::Phase::kBegin;
+    begin.object_ids = object_ids_;
+    call_id_ = begin.call_id;
+    begin_object_count_ = object_ids_.size();
+    gates_.fetch_add(1);
+    gateway_.audit().Append(std::move(begin), [this](absl::Status s) { PassGate(s); });
   }
 
   void StartUpstreamLocked(const grpc::ByteBuffer* first) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -226,18 +243,38 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
       SendFinish(status, with_response);
       return;
     }
-    AuditRecord record =
+    AuditRecord end =
         gateway_.NewAuditRecord(*route_, principal_ ? &*principal_ : nullptr, context_->peer());
-    record.object_ids = std::move(object_ids_);
-    record.result = CodeName(status.error_code());
-    gateway_.audit().Append(std::move(record), [this, status, with_response](absl::Status s) {
-      if (s.ok()) {
-        SendFinish(status, with_response);
-      } else {
-        // Fail closed: without a stored audit record the response is not released.
-        SendFinish(ToGrpcStatus(s), false);
-      }
-    });
+    if (begin_appended_) end.call_id = call_id_;
+    // The answer also waits for the end row when nothing was stored before, or when the response
+    // named records the begin row could not (a list, a new id).
+    const bool await_end = !begin_appended_ || object_ids_.size() > begin_object_count_;
+    end.object_ids = std::move(object_ids_);
+    end.result = CodeName(status.error_code());
+    final_status_ = status;
+    final_with_response_ = with_response;
+    if (await_end) {
+      gates_.fetch_add(1);
+      gateway_.audit().Append(std::move(end), [this](absl::Status s) { PassGate(s); });
+    } else {
+      // Not awaited: `this` may be gone when it is stored; a failure is logged by the writer.
+      gateway_.audit().Append(std::move(end), [](absl::Status) {});
+    }
+    PassGate(absl::OkStatus());  // the outcome is known
+  }
+
+  // The answer goes out when the outcome is known and every awaited audit row is stored; any
+  // failed row refuses it (fail closed).
+  void PassGate(const absl::Status& audit_status) {
+    if (!audit_status.ok()) audit_failed_.store(true);
+    if (gates_.fetch_sub(1) != 1) return;
+    if (audit_failed_.load()) {
+      SendFinish(
+          grpc::Status(grpc::StatusCode::UNAVAILABLE, "audit log unavailable; the call is refused"),
+          false);
+    } else {
+      SendFinish(final_status_, final_with_response_);
+    }
   }
 
   void SendFinish(const grpc::Status& status, bool with_response) {
@@ -269,6 +306,15 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
   std::vector<std::string> object_ids_;
+  std::string call_id_;
+  size_t begin_object_count_ = 0;
+  bool begin_appended_ = false;
+  // Outstanding conditions before the answer may go out: the outcome, plus each awaited audit
+  // row. Audit callbacks arrive on the writer's thread without mu_.
+  std::atomic<int> gates_{1};
+  std::atomic<bool> audit_failed_{false};
+  grpc::Status final_status_;
+  bool final_with_response_ = false;
   bool upstream_started_ ABSL_GUARDED_BY(mu_) = false;
   bool upstream_done_ ABSL_GUARDED_BY(mu_) = false;
   bool finishing_ ABSL_GUARDED_BY(mu_) = false;

@@ -74,6 +74,9 @@ TEST_F(GatewayFront, BackendStatusCodeAndMessageComeBackUnchanged) {
   ASSERT_EQ(audit_.records().size(), 1u);
   EXPECT_EQ(audit_.records()[0].result, "NOT_FOUND");
   EXPECT_EQ(audit_.records()[0].object_ids, std::vector<std::string>{"x"});
+  ASSERT_EQ(audit_.begins().size(), 1u);
+  EXPECT_EQ(audit_.begins()[0].object_ids, std::vector<std::string>{"x"});
+  EXPECT_EQ(audit_.begins()[0].call_id, audit_.records()[0].call_id);
 }
 
 TEST_F(GatewayFront, ResponseCarriesTheBackendsBytesAndTheAuditTheirIds) {
@@ -168,6 +171,24 @@ TEST_F(GatewayFront, WithoutAStoredAuditRecordNothingPersonalIsReleased) {
   EXPECT_FALSE(absl::StrContains(http->body, "01SECRET"));
   // Calls without personal data are not audited and keep working.
   EXPECT_TRUE(CallRaw(*channel_, kGetWerkplek, {""}, {Bearer("wsp", "GM0603")}).status.ok());
+}
+
+TEST_F(GatewayFront, UnstoredBeginRowWithholdsTheAnswer) {
+  // A read by id does not wait for its end row, so the begin row alone must hold the answer back.
+  v1::Statushouder statushouder;
+  statushouder.set_id("x");
+  intake_.SetResponse(kGetStatushouder, statushouder.SerializeAsString());
+  audit_.SetFailing(true, AuditRecord::Phase::kBegin);
+  RawResult result =
+      CallRaw(*channel_, kGetStatushouder, {GetRequest("x")}, {Bearer("consulent", "GM0603")});
+  EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(result.responses.empty());
+  EXPECT_EQ(intake_.calls().size(), 1u) << "the begin row is written while the backend works";
+
+  audit_.SetFailing(false);
+  EXPECT_TRUE(
+      CallRaw(*channel_, kGetStatushouder, {GetRequest("x")}, {Bearer("consulent", "GM0603")})
+          .status.ok());
 }
 
 TEST_F(GatewayFront, OversizedMessageIsRefusedBeforeTheBackend) {

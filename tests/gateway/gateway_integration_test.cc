@@ -150,7 +150,7 @@ TEST_F(GatewayIntegration, AuditRowsNameActionObjectResultOriginActorButNoPerson
   EXPECT_EQ(stub_->GetStatushouder(&denied_context, request, &read).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
 
-  EXPECT_EQ(*gateway_db_->QueryInt("SELECT COUNT(*) FROM audit_log"), 2);
+  EXPECT_EQ(*gateway_db_->QueryInt("SELECT COUNT(*) FROM audit_log WHERE phase = 'end'"), 2);
   EXPECT_EQ(*gateway_db_->QueryInt(absl::StrCat(
                 "SELECT COUNT(*) FROM audit_log WHERE action = "
                 "'inburgering.v1.IntakeService.RegisterStatushouder' AND result = 'OK' AND "
@@ -162,6 +162,15 @@ TEST_F(GatewayIntegration, AuditRowsNameActionObjectResultOriginActorButNoPerson
   EXPECT_EQ(*gateway_db_->QueryInt(
                 "SELECT COUNT(*) FROM audit_log WHERE result = 'PERMISSION_DENIED' AND "
                 "actor_role = 'analist'"),
+            1);
+  // The registration also left a begin row (stored while intake-service worked) under the same
+  // call_id; the refused call, stopped before any backend, only its end row.
+  EXPECT_EQ(*gateway_db_->QueryInt("SELECT COUNT(*) FROM audit_log WHERE phase = 'begin'"), 1);
+  EXPECT_EQ(*gateway_db_->QueryInt(
+                "SELECT COUNT(*) FROM audit_log b JOIN audit_log e ON e.call_id = b.call_id "
+                "WHERE b.phase = 'begin' AND e.phase = 'end' AND b.result = '' AND "
+                "e.action = b.action AND b.action LIKE '%RegisterStatushouder' AND "
+                "LENGTH(b.call_id) = 26 AND b.actor_subject = 'consulent.GM0603'"),
             1);
   EXPECT_EQ(*gateway_db_->QueryInt(
                 "SELECT COUNT(*) FROM audit_log WHERE CONCAT(action, object_ids, origin, "

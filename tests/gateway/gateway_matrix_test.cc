@@ -170,9 +170,17 @@ TEST_P(AuthorisationMatrix, GatewayAllowsOrDeniesAsDeclared) {
     EXPECT_TRUE(backend.calls().empty()) << "a denied call never reaches a backend";
   }
 
-  auto records = audit_.records();
+  const std::vector<AuditRecord> records = audit_.records();
+  const std::vector<AuditRecord> begins = audit_.begins();
   if (expected->second.personal) {
     ASSERT_EQ(records.size(), 1u);
+    // An admitted call is recorded before the backend answers, under the end row's call_id.
+    ASSERT_EQ(begins.size(), allowed ? 1u : 0u);
+    if (allowed) {
+      EXPECT_EQ(begins[0].call_id, records[0].call_id);
+      EXPECT_EQ(begins[0].action, records[0].action);
+      EXPECT_EQ(begins[0].result, "");
+    }
     EXPECT_EQ(records[0].action, c.method->full_name());
     EXPECT_EQ(records[0].result, allowed ? "OK" : "PERMISSION_DENIED");
     EXPECT_EQ(records[0].actor_gemeente, "GM0603");
@@ -180,6 +188,7 @@ TEST_P(AuthorisationMatrix, GatewayAllowsOrDeniesAsDeclared) {
     EXPECT_FALSE(records[0].origin.empty());
   } else {
     EXPECT_TRUE(records.empty());
+    EXPECT_TRUE(begins.empty());
   }
 }
 

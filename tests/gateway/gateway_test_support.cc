@@ -116,7 +116,7 @@ void InMemoryAuditLog::Append(AuditRecord record, std::function<void(absl::Statu
   absl::Status status;
   {
     absl::MutexLock lock(&mu_);
-    if (failing_) {
+    if (failing_ && (!failing_only_ || *failing_only_ == record.phase)) {
       status = absl::UnavailableError("audit log unavailable; the call is refused");
     } else {
       records_.push_back(std::move(record));
@@ -124,13 +124,18 @@ void InMemoryAuditLog::Append(AuditRecord record, std::function<void(absl::Statu
   }
   done(status);
 }
-std::vector<AuditRecord> InMemoryAuditLog::records() const {
+std::vector<AuditRecord> InMemoryAuditLog::Rows(AuditRecord::Phase phase) const {
   absl::MutexLock lock(&mu_);
-  return records_;
+  std::vector<AuditRecord> rows;
+  for (const AuditRecord& r : records_) {
+    if (r.phase == phase) rows.push_back(r);
+  }
+  return rows;
 }
-void InMemoryAuditLog::SetFailing(bool failing) {
+void InMemoryAuditLog::SetFailing(bool failing, std::optional<AuditRecord::Phase> only) {
   absl::MutexLock lock(&mu_);
   failing_ = failing;
+  failing_only_ = only;
 }
 
 namespace {

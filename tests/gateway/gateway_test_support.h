@@ -10,6 +10,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,13 +68,19 @@ class RecordingBackend final : public grpc::CallbackGenericService {
 class InMemoryAuditLog final : public AuditLog {
  public:
   void Append(AuditRecord record, std::function<void(absl::Status)> done) override;
-  std::vector<AuditRecord> records() const;
-  void SetFailing(bool failing);
+  // The end rows (one per call, with its result), and the begin rows of admitted proxied calls.
+  std::vector<AuditRecord> records() const { return Rows(AuditRecord::Phase::kEnd); }
+  std::vector<AuditRecord> begins() const { return Rows(AuditRecord::Phase::kBegin); }
+  // Fails every row, or with `only` the rows of that phase.
+  void SetFailing(bool failing, std::optional<AuditRecord::Phase> only = std::nullopt);
 
  private:
+  std::vector<AuditRecord> Rows(AuditRecord::Phase phase) const;
+
   mutable absl::Mutex mu_;
   std::vector<AuditRecord> records_ ABSL_GUARDED_BY(mu_);
   bool failing_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<AuditRecord::Phase> failing_only_ ABSL_GUARDED_BY(mu_);
 };
 
 struct RawResult {
