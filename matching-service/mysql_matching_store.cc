@@ -17,7 +17,6 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-
 constexpr RequestLedger kWerkplekLedger = {
     "INSERT INTO werkplek_requests (region, request_id, request_hash, werkplek_id) "
     "VALUES (?, ?, ?, ?)",
@@ -171,9 +170,9 @@ absl::StatusOr<v1::Werkplek> MysqlMatchingStore::CreateWerkplek(const std::strin
   v1::Werkplek result;
   absl::Status status = pool_.InTransaction("register werkplek", [&](PooledConnection& c) {
     const std::string id = NewId();
-    ASSIGN_OR_RETURN(std::optional<std::string> prior,
-                     ClaimRequestId(c, kWerkplekLedger, werkplek.region(), request_id,
-                                    request_hash, id));
+    ASSIGN_OR_RETURN(
+        std::optional<std::string> prior,
+        ClaimRequestId(c, kWerkplekLedger, werkplek.region(), request_id, request_hash, id));
     if (prior.has_value()) {
       ASSIGN_OR_RETURN(result, SelectWerkplek(c, werkplek.region(), *prior, /*for_update=*/false));
       return absl::OkStatus();
@@ -312,9 +311,9 @@ absl::StatusOr<std::pair<v1::Placement, v1::Werkplek>> MysqlMatchingStore::Creat
   absl::Status status = pool_.InTransaction("create placement", [&](PooledConnection& c) {
     replay = false;
     const std::string id = NewId();
-    ASSIGN_OR_RETURN(std::optional<std::string> prior,
-                     ClaimRequestId(c, kPlacementLedger, caller_gemeente, request_id,
-                                    request_hash, id));
+    ASSIGN_OR_RETURN(
+        std::optional<std::string> prior,
+        ClaimRequestId(c, kPlacementLedger, caller_gemeente, request_id, request_hash, id));
     if (prior.has_value()) {
       ASSIGN_OR_RETURN(result.first, SelectPlacement(c, *prior, /*for_update=*/false));
       ASSIGN_OR_RETURN(result.second, SelectWerkplek(c, region, result.first.werkplek_id(),
@@ -322,7 +321,11 @@ absl::StatusOr<std::pair<v1::Placement, v1::Werkplek>> MysqlMatchingStore::Creat
       replay = true;
       return absl::OkStatus();
     }
-    auto& kandidaat = c.Prepare("SELECT 1 FROM kandidaten WHERE id = ? AND gemeente = ?");
+    // The row lock on the kandidaat serialises every placement of one statushouder: under READ
+    // COMMITTED the check for an active placement below locks no gap, so two creates on different
+    // werkplekken would otherwise both find none and both insert.
+    auto& kandidaat =
+        c.Prepare("SELECT 1 FROM kandidaten WHERE id = ? AND gemeente = ? FOR UPDATE");
     kandidaat.setString(1, placement.statushouder_id());
     kandidaat.setString(2, placement.gemeente());
     if (std::unique_ptr<sql::ResultSet> rs(kandidaat.executeQuery()); !rs->next()) {

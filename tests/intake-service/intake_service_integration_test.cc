@@ -2,6 +2,10 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <iostream>
+#include <thread>
+
 #include "common/outbox.h"
 #include "common/principal.h"
 #include "common/server.h"
@@ -9,6 +13,7 @@
 #include "inburgering/v1/intake.grpc.pb.h"
 #include "intake-service/intake_service.h"
 #include "intake-service/mysql_statushouder_store.h"
+#include "tests/support/test_bsn.h"
 #include "tests/support/test_database.h"
 
 namespace inburgering::intake {
@@ -19,16 +24,7 @@ const Principal kDelft{"GM0503", Role::kConsulent, "consulent.delft"};
 const Principal kService{"GM0000", Role::kService, "reporting-service"};
 using Stub = v1::IntakeService::Stub;
 
-// The n-th of a series of BSNs that pass the 11-proef (none of them a real person's).
-std::string TestBsn(int n) {
-  for (int base = 10000000 + n * 11;; ++base) {
-    const std::string head = std::to_string(base);  // 8 digits
-    int sum = 0;
-    for (int i = 0; i < 8; ++i) sum += (9 - i) * (head[i] - '0');
-    const int check = sum % 11;
-    if (check < 10) return head + std::to_string(check);
-  }
-}
+using testing::TestBsn;
 
 // One intake-service in process: real store, real outbox, real server on a free port.
 class IntakeServiceTest : public ::testing::Test {
@@ -280,6 +276,54 @@ TEST_F(IntakeServiceTest, StaleVersionIsAbortedAndWritesNothing) {
   EXPECT_EQ(read.version(), 2);
   EXPECT_EQ(read.language_measurements_size(), 1);
   EXPECT_EQ(*db_->QueryInt("SELECT COUNT(*) FROM outbox"), 2);
+}
+
+// Issue 7, no lost updates: many callers each read the record and write back a value computed
+// from what they read, with the version they read, retrying on ABORTED. Every accepted write must
+// be in the final record: the counter equals the number of accepted writes, and so do the version
+// and the events.
+TEST_F(IntakeServiceTest, ConcurrentReadModifyWriteLosesNoUpdate) {
+  const v1::Statushouder created = Registered(TestBsn(1));
+  constexpr int kCallers = 8;
+  constexpr int kWritesEach = 5;
+  std::atomic<int> accepted{0}, aborted{0}, other{0};
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCallers; ++i) {
+    callers.emplace_back([&] {
+      for (int written = 0; written < kWritesEach;) {
+        v1::Statushouder read;
+        if (!Get(kRijswijk, created.id(), &read).ok()) {
+          ++other;
+          return;
+        }
+        v1::UpdateStatushouderRequest request;
+        request.set_id(created.id());
+        request.set_version(read.version());
+        request.mutable_statushouder()->set_max_travel_km(read.max_travel_km() + 1);
+        request.add_update_mask("max_travel_km");
+        v1::Statushouder updated;
+        const grpc::Status status = Call(&Stub::UpdateStatushouder, kRijswijk, request, &updated);
+        if (status.ok()) {
+          ++accepted;
+          ++written;
+        } else if (status.error_code() == grpc::StatusCode::ABORTED) {
+          ++aborted;  // someone wrote in between: read again
+        } else {
+          ++other;
+          return;
+        }
+      }
+    });
+  }
+  for (auto& caller : callers) caller.join();
+  ASSERT_EQ(other.load(), 0);
+  ASSERT_EQ(accepted.load(), kCallers * kWritesEach);
+  v1::Statushouder final_state;
+  ASSERT_TRUE(Get(kRijswijk, created.id(), &final_state).ok());
+  EXPECT_EQ(final_state.max_travel_km(), accepted.load());
+  EXPECT_EQ(final_state.version(), 1 + accepted.load());
+  EXPECT_EQ(*db_->QueryInt("SELECT COUNT(*) FROM outbox"), 1 + accepted.load());
+  std::cout << "accepted " << accepted.load() << ", aborted and retried " << aborted.load() << "\n";
 }
 
 TEST_F(IntakeServiceTest, TrajectoryFromAzcToAfgerondWithEventsForEveryStep) {

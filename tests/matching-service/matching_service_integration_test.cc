@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "common/event_consumer.h"
@@ -18,6 +19,7 @@
 #include "matching-service/matching_service.h"
 #include "matching-service/mysql_matching_store.h"
 #include "tests/support/in_process_intake.h"
+#include "tests/support/test_bsn.h"
 #include "tests/support/test_database.h"
 
 namespace inburgering::matching {
@@ -29,6 +31,7 @@ const Principal kWspDenHaag{"GM0518", Role::kWsp, "wsp.haaglanden"};
 const Principal kWspRotterdam{"GM0599", Role::kWsp, "wsp.rijnmond"};
 const Principal kService{"GM0000", Role::kService, "matching-service"};
 const absl::CivilDay kToday(2026, 11, 23);
+using testing::TestBsn;
 
 config::v1::MatchingConfig Config() {
   config::v1::MatchingConfig config;
@@ -491,32 +494,124 @@ TEST_F(MatchingServiceTest, PlacementLifecycleAccountsCapacity) {
   EXPECT_EQ(*db_->QueryInt("SELECT COUNT(*) FROM outbox"), 1 + 2 + 1 + 2 + 2);
 }
 
+// Issue 7, no lost updates on a werkplek's capacity: many callers place candidates on one
+// werkplek with capacity N at once; exactly N succeed, the others get FAILED_PRECONDITION naming
+// the capacity. Then two callers at a time end each placement with the version they read: one
+// wins, one is ABORTED, and capacity_used always equals the number of active placements (never
+// below zero, never above capacity).
 TEST_F(MatchingServiceTest, ConcurrentPlacementsNeverExceedCapacity) {
+  constexpr int kCapacity = 5;
+  constexpr int kCallers = 16;
   v1::Werkplek w;
-  ASSERT_TRUE(Register(kWspDenHaag, "w1", Werkplek("3251", v1::CEFR_LEVEL_A2, 2), &w).ok());
+  ASSERT_TRUE(Register(kWspDenHaag, "w1", Werkplek("3251", v1::CEFR_LEVEL_A2, kCapacity), &w).ok());
   std::vector<v1::Statushouder> people;
-  const char* bsns[] = {"111222333", "123456782", "100000009",
-                        "100000010", "100000022", "100000034"};
-  for (int i = 0; i < 6; ++i) {
-    people.push_back(RegisterStatushouder(kConsulentRijswijk, absl::StrCat("r", i), bsns[i]));
+  for (int i = 0; i < kCallers; ++i) {
+    people.push_back(RegisterStatushouder(kConsulentRijswijk, absl::StrCat("r", i), TestBsn(i)));
   }
   CatchUp();
-  std::atomic<int> ok{0}, full{0};
+  const std::string active_placements = "SELECT COUNT(*) FROM placements WHERE status IN (1, 2)";
+
+  std::mutex mu;
+  std::vector<v1::Placement> placed;
+  std::atomic<int> full{0}, other{0};
   std::vector<std::thread> threads;
-  for (int i = 0; i < 6; ++i) {
+  for (int i = 0; i < kCallers; ++i) {
     threads.emplace_back([&, i] {
       v1::Placement p;
       grpc::Status s =
           CreatePlacement(kWspDenHaag, absl::StrCat("p", i), people[i].id(), w.id(), &p);
-      if (s.ok()) ++ok;
-      if (s.error_code() == grpc::StatusCode::FAILED_PRECONDITION) ++full;
+      if (s.ok()) {
+        std::lock_guard<std::mutex> lock(mu);
+        placed.push_back(p);
+      } else if (s.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+                 s.error_message().find("capacity") != std::string::npos) {
+        ++full;
+      } else {
+        ++other;
+      }
     });
   }
   for (auto& t : threads) t.join();
-  EXPECT_EQ(ok.load(), 2);
-  EXPECT_EQ(full.load(), 4);
-  EXPECT_EQ(*db_->QueryInt("SELECT capacity_used FROM werkplekken"), 2);
-  EXPECT_EQ(*db_->QueryInt("SELECT COUNT(*) FROM placements"), 2);
+  threads.clear();
+  ASSERT_EQ(placed.size(), static_cast<size_t>(kCapacity));
+  EXPECT_EQ(full.load(), kCallers - kCapacity);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(*db_->QueryInt("SELECT capacity_used FROM werkplekken"), kCapacity);
+  EXPECT_EQ(*db_->QueryInt(active_placements), kCapacity);
+
+  std::atomic<int> ended{0}, aborted{0};
+  for (const v1::Placement& p : placed) {
+    for (int twice = 0; twice < 2; ++twice) {
+      threads.emplace_back([&, p] {
+        v1::UpdatePlacementRequest end;
+        end.set_id(p.id());
+        end.set_version(p.version());
+        end.set_status(v1::PLACEMENT_STATUS_BEEINDIGD);
+        end.set_date("2026-11-23");
+        end.set_outcome(v1::PLACEMENT_OUTCOME_WERK);
+        v1::Placement out;
+        grpc::Status s = UpdatePlacement(kWspDenHaag, end, &out);
+        if (s.ok()) {
+          ++ended;
+        } else if (s.error_code() == grpc::StatusCode::ABORTED) {
+          ++aborted;
+        } else {
+          ++other;
+        }
+      });
+    }
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ended.load(), kCapacity);
+  EXPECT_EQ(aborted.load(), kCapacity);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(*db_->QueryInt("SELECT capacity_used FROM werkplekken"), 0);
+  EXPECT_EQ(*db_->QueryInt(active_placements), 0);
+}
+
+// One statushouder proposed for many werkplekken at once (different rows, so no werkplek lock
+// orders them): exactly one placement may be created; the others are FAILED_PRECONDITION, and no
+// werkplek keeps capacity used by a refused placement. Several statushouders make the race likely.
+TEST_F(MatchingServiceTest, OneStatushouderGetsOnePlacementWhenManyAreCreatedAtOnce) {
+  constexpr int kPeople = 4;
+  constexpr int kWerkplekken = 8;
+  std::vector<v1::Werkplek> werkplekken(kWerkplekken);
+  for (int i = 0; i < kWerkplekken; ++i) {
+    ASSERT_TRUE(Register(kWspDenHaag, absl::StrCat("w", i), Werkplek("3251", v1::CEFR_LEVEL_A2, 10),
+                         &werkplekken[i])
+                    .ok());
+  }
+  std::vector<v1::Statushouder> people;
+  for (int i = 0; i < kPeople; ++i) {
+    people.push_back(RegisterStatushouder(kConsulentRijswijk, absl::StrCat("r", i), TestBsn(i)));
+  }
+  CatchUp();
+  std::atomic<int> ok{0}, refused{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int person = 0; person < kPeople; ++person) {
+    for (int place = 0; place < kWerkplekken; ++place) {
+      threads.emplace_back([&, person, place] {
+        v1::Placement p;
+        grpc::Status s = CreatePlacement(kWspDenHaag, absl::StrCat("p", person, "-", place),
+                                         people[person].id(), werkplekken[place].id(), &p);
+        if (s.ok()) {
+          ++ok;
+        } else if (s.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+                   s.error_message().find("already has a placement") != std::string::npos) {
+          ++refused;
+        } else {
+          ++other;
+        }
+      });
+    }
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), kPeople);
+  EXPECT_EQ(refused.load(), kPeople * (kWerkplekken - 1));
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(*db_->QueryInt("SELECT COUNT(DISTINCT statushouder_id) FROM placements"), kPeople);
+  EXPECT_EQ(*db_->QueryInt("SELECT COUNT(*) FROM placements"), kPeople);
+  EXPECT_EQ(*db_->QueryInt("SELECT SUM(capacity_used) FROM werkplekken"), kPeople);
 }
 
 TEST_F(MatchingServiceTest, RecommendationsOfAnotherGemeentesCandidateAreNotFound) {
