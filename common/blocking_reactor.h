@@ -2,17 +2,19 @@
 // finishes the reactor from there, so gRPC's callback threads never wait on the database.
 #pragma once
 
-#include <grpcpp/support/server_callback.h>
 #include <grpcpp/server_context.h>
+#include <grpcpp/support/server_callback.h>
 
 #include "absl/status/status.h"
+#include "common/call_deadline.h"
 #include "common/status.h"
 #include "common/worker_pool.h"
 
 namespace inburgering {
 
 // `work` returns absl::Status; it is skipped when the call was cancelled (deadline passed or
-// client gone) before a worker got to it.
+// client gone) before a worker got to it. It runs under a CallDeadlineScope of the call's
+// deadline, so its database statements stop when the deadline passes (see MysqlPool).
 template <typename Work>
 grpc::ServerUnaryReactor* ServeBlocking(grpc::CallbackServerContext* context, WorkerPool& workers,
                                         Work work) {
@@ -22,7 +24,12 @@ grpc::ServerUnaryReactor* ServeBlocking(grpc::CallbackServerContext* context, Wo
       reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "call cancelled before it ran"));
       return;
     }
-    reactor->Finish(ToGrpcStatus(work()));
+    absl::Status status;
+    {
+      CallDeadlineScope deadline(context->deadline());
+      status = work();
+    }
+    reactor->Finish(ToGrpcStatus(status));
   });
   return reactor;
 }

@@ -2,10 +2,12 @@
 
 #include <mysql_driver.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "common/call_deadline.h"
 #include "common/log.h"
 
 ABSL_FLAG(std::string, mysql_host, "127.0.0.1", "MySQL/MariaDB host");
@@ -32,6 +34,9 @@ constexpr int kLockWaitTimeout = 1205;
 constexpr int kDuplicateKey = 1062;
 constexpr int kTooManyConnections = 1040;
 constexpr int kQueryInterrupted = 1317;
+constexpr int kUnknownSystemVariable = 1193;
+constexpr int kStatementTimeout = 1969;   // MariaDB: max_statement_time exceeded
+constexpr int kMysqlQueryTimeout = 3024;  // MySQL: max_execution_time exceeded
 constexpr int kMaxAttempts = 4;
 
 }  // namespace
@@ -67,9 +72,15 @@ bool IsConnectionLost(int code) {
 
 absl::Status SqlErrorToStatus(const sql::SQLException& e, absl::string_view what) {
   const int code = e.getErrorCode();
-  if (code == kDuplicateKey) return absl::AlreadyExistsError(absl::StrCat(what, ": already exists"));
+  if (code == kDuplicateKey) {
+    return absl::AlreadyExistsError(absl::StrCat(what, ": already exists"));
+  }
   if (code == kDeadlock || code == kLockWaitTimeout) {
     return absl::AbortedError(absl::StrCat(what, ": concurrent update, try again"));
+  }
+  if (code == kStatementTimeout || code == kMysqlQueryTimeout) {
+    return absl::DeadlineExceededError(
+        absl::StrCat(what, ": deadline exceeded, statement stopped"));
   }
   if (IsConnectionLost(code) || code == kTooManyConnections || code == kQueryInterrupted) {
     return absl::UnavailableError(absl::StrCat(what, ": database unavailable"));
@@ -145,10 +156,10 @@ absl::StatusOr<std::unique_ptr<MysqlConnection>> MysqlPool::Connect(uint64_t gen
       return absl::UnavailableError("database unavailable");
     }
     // Wrong credentials or unknown schema: a configuration problem, reported as such.
-    LogError("mysql_connect_failed", {{"mysql_error", e.getErrorCode()}, {"schema", options_.schema}});
-    return absl::UnavailableError(
-        absl::StrCat("cannot connect to database schema ", options_.schema, " (error ",
-                     e.getErrorCode(), ")"));
+    LogError("mysql_connect_failed",
+             {{"mysql_error", e.getErrorCode()}, {"schema", options_.schema}});
+    return absl::UnavailableError(absl::StrCat("cannot connect to database schema ",
+                                               options_.schema, " (error ", e.getErrorCode(), ")"));
   }
 }
 
@@ -159,7 +170,12 @@ absl::StatusOr<PooledConnection> MysqlPool::Acquire() {
     auto can_proceed = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return !idle_.empty() || open_ < options_.pool_size;
     };
-    if (!mu_.AwaitWithTimeout(absl::Condition(&can_proceed), options_.acquire_timeout)) {
+    const absl::Duration left = CallDeadlineScope::Current() - absl::Now();
+    if (!mu_.AwaitWithTimeout(absl::Condition(&can_proceed),
+                              std::min(options_.acquire_timeout, left))) {
+      if (left < options_.acquire_timeout) {
+        return absl::DeadlineExceededError("deadline exceeded waiting for a database connection");
+      }
       return absl::UnavailableError("database connection pool exhausted");
     }
     if (!idle_.empty()) {
@@ -216,6 +232,7 @@ absl::Status MysqlPool::RunWithRetry(absl::string_view what, bool transactional,
     if (!connection.ok()) return connection.status();
     bool committing = false;
     try {
+      if (absl::Status s = LimitStatementTime(*connection, what); !s.ok()) return s;
       if (transactional) connection->raw().setAutoCommit(false);
       absl::Status status = work(*connection);
       if (transactional) {
@@ -252,6 +269,37 @@ absl::Status MysqlPool::RunWithRetry(absl::string_view what, bool transactional,
     }
   }
   return last;
+}
+
+absl::Status MysqlPool::LimitStatementTime(PooledConnection& connection, absl::string_view what) {
+  const absl::Time deadline = CallDeadlineScope::Current();
+  double limit_s = 0;  // no limit
+  if (deadline != absl::InfiniteFuture()) {
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) {
+      return absl::DeadlineExceededError(absl::StrCat(what, ": deadline exceeded"));
+    }
+    // Rounded up (to 0.1 s when short, else to whole seconds) so that calls with similar
+    // deadlines (the gateway's default, a client's usual one) find the limit already set and pay
+    // no extra round trip.
+    const absl::Duration step =
+        left < absl::Seconds(2) ? absl::Milliseconds(100) : absl::Seconds(1);
+    limit_s = absl::ToDoubleSeconds(absl::Ceil(left, step));
+  }
+  MysqlConnection& c = connection.connection();
+  if (limit_s == c.statement_time_s || !statement_time_supported_.load()) return absl::OkStatus();
+  try {
+    auto& set = c.Prepare("SET max_statement_time = ?");
+    set.setDouble(1, limit_s);
+    set.execute();
+    c.statement_time_s = limit_s;
+  } catch (const sql::SQLException& e) {
+    if (e.getErrorCode() != kUnknownSystemVariable) throw;
+    statement_time_supported_ = false;
+    LogWarning("max_statement_time_unsupported",
+               {{"advice", "deadlines bound only the wait for a connection on this server"}});
+  }
+  return absl::OkStatus();
 }
 
 absl::Status MysqlPool::InTransaction(absl::string_view what,

@@ -5,22 +5,28 @@
 // handle that gives its connection back. A connection that saw a lost-connection error is dropped
 // along with every idle connection made before it, so the next caller gets a fresh one after a
 // database restart. Errors become absl::Status by SqlErrorToStatus: never with SQL text.
+//
+// Work done under a CallDeadlineScope (every ServeBlocking call) is bounded by that deadline: each
+// unit of work sets MariaDB's max_statement_time on its connection to the time left, so a
+// statement waiting on a row lock or running long is stopped by the server (DEADLINE_EXCEEDED)
+// and the connection comes back, instead of serving a caller that has gone.
 #pragma once
-
-#include <cstdint>
-#include <functional>
-#include <memory>
-#include <string>
-#include "absl/strings/string_view.h"
-#include <vector>
 
 #include <cppconn/connection.h>
 #include <cppconn/exception.h>
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
@@ -63,6 +69,8 @@ class MysqlConnection {
   sql::Connection& raw() { return *connection_; }
   uint64_t generation() const { return generation_; }
   absl::Time last_used = absl::Now();
+  // The session's max_statement_time in seconds as last set by the pool; 0 = no limit.
+  double statement_time_s = 0;
 
  private:
   std::unique_ptr<sql::Connection> connection_;
@@ -80,6 +88,7 @@ class PooledConnection {
 
   sql::PreparedStatement& Prepare(const std::string& sql) { return connection_->Prepare(sql); }
   sql::Connection& raw() { return connection_->raw(); }
+  MysqlConnection& connection() { return *connection_; }
   // Drops this connection instead of returning it (after a lost-connection error).
   void MarkBroken() { broken_ = true; }
 
@@ -95,7 +104,8 @@ class MysqlPool {
   static absl::StatusOr<std::unique_ptr<MysqlPool>> Create(const MysqlOptions& options);
   ~MysqlPool();
 
-  // A connection within acquire_timeout, or UNAVAILABLE (database down or pool exhausted).
+  // A connection within acquire_timeout, or UNAVAILABLE (database down or pool exhausted);
+  // DEADLINE_EXCEEDED when the current CallDeadlineScope ends first.
   absl::StatusOr<PooledConnection> Acquire();
 
   // Runs `work` in one transaction: commits when it returns OK, rolls back otherwise. `work` may
@@ -120,6 +130,9 @@ class MysqlPool {
   void Release(std::unique_ptr<MysqlConnection> connection, bool broken);
   absl::Status RunWithRetry(absl::string_view what, bool transactional,
                             const std::function<absl::Status(PooledConnection&)>& work);
+  // Sets the connection's statement time limit from the current CallDeadlineScope (when it
+  // changed); DEADLINE_EXCEEDED when no time is left. Throws sql::SQLException.
+  absl::Status LimitStatementTime(PooledConnection& connection, absl::string_view what);
 
   const MysqlOptions options_;
   mutable absl::Mutex mu_;
@@ -127,6 +140,9 @@ class MysqlPool {
   int open_ ABSL_GUARDED_BY(mu_) = 0;  // idle + borrowed + being opened
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t opened_total_ ABSL_GUARDED_BY(mu_) = 0;
+  // False once the server said it has no max_statement_time (MySQL): deadlines then bound only
+  // the wait for a connection.
+  std::atomic<bool> statement_time_supported_{true};
 };
 
 // Reads one column of the current row as an int64 / string; shorthands for result sets.

@@ -2,6 +2,7 @@
 // one that the reconnect test kills and restarts.
 #include <gtest/gtest.h>
 
+#include "common/call_deadline.h"
 #include "common/migrations.h"
 #include "common/mysql_pool.h"
 #include "common/startup.h"
@@ -13,8 +14,9 @@ namespace {
 
 const std::vector<Migration> kMigrations = {
     {1, "001_items", "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL);"},
-    {2, "002_index", "CREATE INDEX items_name ON items (name);\n"
-                     "INSERT INTO items VALUES (1, 'eerste');"},
+    {2, "002_index",
+     "CREATE INDEX items_name ON items (name);\n"
+     "INSERT INTO items VALUES (1, 'eerste');"},
 };
 
 absl::Status Insert(MysqlPool& pool, int id, const std::string& name) {
@@ -83,6 +85,69 @@ TEST(MysqlPool, ExhaustedPoolAnswersUnavailableAfterTheTimeout) {
   auto held = (*pool)->Acquire();
   ASSERT_TRUE(held.ok());
   EXPECT_EQ((*pool)->Acquire().status().code(), absl::StatusCode::kUnavailable);
+}
+
+// Issue 7, deadlines: work for a call whose deadline passes while its statement waits on a row
+// lock is stopped by the server, and the pool's only connection is free again at once (without
+// the limit the statement would wait innodb_lock_wait_timeout, 50 s).
+TEST(MysqlPool, StatementWaitingOnALockStopsAtTheCallDeadline) {
+  auto db = testing::TestDatabase::Create(kMigrations, /*pool_size=*/1);
+  ASSERT_TRUE(db.ok()) << db.status();
+  MysqlPool& pool = (*db)->pool();
+  auto locker_pool = MysqlPool::Create((*db)->options());
+  ASSERT_TRUE(locker_pool.ok()) << locker_pool.status();
+  auto locker = (*locker_pool)->Acquire();
+  ASSERT_TRUE(locker.ok());
+  locker->raw().setAutoCommit(false);
+  auto& lock = locker->Prepare("SELECT name FROM items WHERE id = ? FOR UPDATE");
+  lock.setInt(1, 1);
+  std::unique_ptr<sql::ResultSet> locked(lock.executeQuery());
+
+  const absl::Time start = absl::Now();
+  absl::Status stopped;
+  {
+    CallDeadlineScope deadline(start + absl::Milliseconds(200));
+    stopped = pool.InTransaction("rename item", [](PooledConnection& c) {
+      auto& update = c.Prepare("UPDATE items SET name = ? WHERE id = ?");
+      update.setString(1, "gewijzigd");
+      update.setInt(2, 1);
+      update.executeUpdate();
+      return absl::OkStatus();
+    });
+  }
+  const absl::Duration took = absl::Now() - start;
+  EXPECT_EQ(stopped.code(), absl::StatusCode::kDeadlineExceeded) << stopped;
+  EXPECT_EQ(stopped.message().find("UPDATE"), absl::string_view::npos);
+  EXPECT_LT(took, absl::Seconds(1)) << "the statement waited for the lock past the deadline";
+
+  // The lock is still held; the pool's one connection answers a read outside any deadline, with
+  // the limit lifted again.
+  absl::Status read = pool.Run("read item", [](PooledConnection& c) {
+    std::unique_ptr<sql::ResultSet> rs(
+        c.Prepare("SELECT name, @@max_statement_time AS limit_s FROM items WHERE id = 1")
+            .executeQuery());
+    EXPECT_TRUE(rs->next());
+    EXPECT_EQ(GetString(*rs, "name"), "eerste");
+    EXPECT_EQ(rs->getDouble("limit_s"), 0.0);
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(read.ok()) << read;
+  locker->raw().rollback();
+  EXPECT_EQ(*(*db)->QueryInt("SELECT COUNT(*) FROM items WHERE name = 'gewijzigd'"), 0);
+}
+
+TEST(MysqlPool, WaitForAConnectionEndsAtTheCallDeadline) {
+  auto options = testing::TestServerOptions();
+  ASSERT_TRUE(options.ok()) << options.status();
+  options->pool_size = 1;
+  auto pool = MysqlPool::Create(*options);
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  auto held = (*pool)->Acquire();
+  ASSERT_TRUE(held.ok());
+  const absl::Time start = absl::Now();
+  CallDeadlineScope deadline(start + absl::Milliseconds(100));
+  EXPECT_EQ((*pool)->Acquire().status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_LT(absl::Now() - start, options->acquire_timeout);
 }
 
 TEST(MysqlPool, ReconnectsAfterTheServerRestarts) {

@@ -29,7 +29,8 @@ namespace {
 class GatewayIntegration : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto intake_db = inburgering::testing::TestDatabase::Create(intake::IntakeMigrations());
+    auto intake_db =
+        inburgering::testing::TestDatabase::Create(intake::IntakeMigrations(), intake_pool_size_);
     ASSERT_TRUE(intake_db.ok()) << intake_db.status();
     intake_db_ = *std::move(intake_db);
     auto gateway_db = inburgering::testing::TestDatabase::Create(migrations::Migrations());
@@ -69,26 +70,12 @@ class GatewayIntegration : public ::testing::Test {
     if (intake_server_) intake_server_->Shutdown(absl::Seconds(1));
   }
 
-  static v1::RegisterStatushouderRequest Registration() {
-    v1::RegisterStatushouderRequest request;
-    request.set_request_id("r1");
-    v1::Statushouder* s = request.mutable_statushouder();
-    s->set_bsn("111222333");
-    s->set_given_names("Amal");
-    s->set_family_name("Haddad");
-    s->set_birth_date("1990-04-12");
-    s->set_gender(v1::GENDER_VROUW);
-    s->set_type(v1::STATUSHOUDER_TYPE_ASIELSTATUSHOUDER);
-    s->set_country_of_origin("SY");
-    s->set_vestigingsdatum("2026-09-01");
-    return request;
-  }
-
   void Authorize(grpc::ClientContext& context, const std::string& role,
                  const std::string& gemeente) {
     context.AddMetadata("authorization", absl::StrCat("Bearer ", TokenFor(role, gemeente)));
   }
 
+  int intake_pool_size_ = 16;
   WorkerPool workers_{8};
   std::unique_ptr<inburgering::testing::TestDatabase> intake_db_, gateway_db_;
   std::unique_ptr<Outbox> outbox_;
@@ -217,6 +204,68 @@ TEST_F(GatewayIntegration, AuditTableGoneMeansTheCallIsRefused) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_NE(status.error_message().find("audit"), std::string::npos) << status.error_message();
   EXPECT_TRUE(created.id().empty()) << created.DebugString();
+}
+
+// The intake-service with a single database connection: a connection still held for a call the
+// client gave up on shows as the next call failing.
+class GatewayDeadline : public GatewayIntegration {
+ protected:
+  GatewayDeadline() { intake_pool_size_ = 1; }
+};
+
+// Issue 7, deadlines: a call with a 200 ms deadline whose statement waits on a row lock ends
+// DEADLINE_EXCEEDED at the client, and the service stops the statement (MariaDB's
+// max_statement_time from the propagated deadline) and gives its only connection back while the
+// lock is still held; the stopped update writes nothing.
+TEST_F(GatewayDeadline, ExpiredCallIsStoppedInTheDatabaseAndGivesItsConnectionBack) {
+  grpc::ClientContext register_context;
+  Authorize(register_context, "consulent", "GM0603");
+  v1::Statushouder created;
+  ASSERT_TRUE(stub_->RegisterStatushouder(&register_context, Registration(), &created).ok());
+
+  auto locker_pool = MysqlPool::Create(intake_db_->options());
+  ASSERT_TRUE(locker_pool.ok()) << locker_pool.status();
+  auto locker = (*locker_pool)->Acquire();
+  ASSERT_TRUE(locker.ok());
+  locker->raw().setAutoCommit(false);
+  auto& lock = locker->Prepare("SELECT version FROM statushouders WHERE id = ? FOR UPDATE");
+  lock.setString(1, created.id());
+  std::unique_ptr<sql::ResultSet> locked(lock.executeQuery());
+  ASSERT_TRUE(locked->next());
+
+  grpc::ClientContext update_context;
+  Authorize(update_context, "consulent", "GM0603");
+  update_context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Milliseconds(200)));
+  v1::UpdateStatushouderRequest update;
+  update.set_id(created.id());
+  update.set_version(created.version());
+  update.mutable_statushouder()->set_max_travel_km(25);
+  update.add_update_mask("max_travel_km");
+  v1::Statushouder updated;
+  EXPECT_EQ(stub_->UpdateStatushouder(&update_context, update, &updated).error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+
+  // The row is still locked. A read needs the service's one connection: it gets it within its
+  // own deadline (shorter than the pool's 2 s wait for a connection) only if the stopped call
+  // gave it back.
+  auto get = [&](v1::Statushouder* out) {
+    grpc::ClientContext context;
+    Authorize(context, "consulent", "GM0603");
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Milliseconds(1500)));
+    v1::GetStatushouderRequest request;
+    request.set_id(created.id());
+    return stub_->GetStatushouder(&context, request, out);
+  };
+  v1::Statushouder read;
+  const grpc::Status while_locked = get(&read);
+  EXPECT_TRUE(while_locked.ok()) << while_locked.error_code() << " "
+                                 << while_locked.error_message();
+  locker->raw().rollback();
+
+  const grpc::Status after = get(&read);
+  ASSERT_TRUE(after.ok()) << after.error_message();
+  EXPECT_EQ(read.version(), created.version()) << "the stopped update wrote nothing";
+  EXPECT_EQ(read.max_travel_km(), created.max_travel_km());
 }
 
 }  // namespace

@@ -211,6 +211,21 @@ std::string TokenFor(absl::string_view role, absl::string_view gemeente) {
   return absl::StrCat("token-", role, "-", gemeente);
 }
 
+v1::RegisterStatushouderRequest Registration() {
+  v1::RegisterStatushouderRequest request;
+  request.set_request_id("r1");
+  v1::Statushouder* s = request.mutable_statushouder();
+  s->set_bsn("111222333");
+  s->set_given_names("Amal");
+  s->set_family_name("Haddad");
+  s->set_birth_date("1990-04-12");
+  s->set_gender(v1::GENDER_VROUW);
+  s->set_type(v1::STATUSHOUDER_TYPE_ASIELSTATUSHOUDER);
+  s->set_country_of_origin("SY");
+  s->set_vestigingsdatum("2026-09-01");
+  return request;
+}
+
 config::v1::GatewayConfig TestConfig() {
   config::v1::GatewayConfig config;
   auto* haaglanden = config.mutable_regions()->add_regions();

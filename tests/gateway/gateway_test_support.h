@@ -21,6 +21,7 @@
 #include "gateway/gateway.h"
 #include "gateway/grpc_proxy.h"
 #include "gateway/http_front.h"
+#include "inburgering/v1/intake.pb.h"
 
 namespace inburgering::gateway::testing {
 
@@ -100,6 +101,10 @@ RawResult CallRaw(grpc::Channel& channel, const std::string& path,
 // holds GM0599.
 std::string TokenFor(absl::string_view role, absl::string_view gemeente);
 config::v1::GatewayConfig TestConfig();
+
+// A registration of one statushouder (BSN 111222333, Amal Haddad; request_id "r1") for tests
+// that go through the gateway to the real intake-service.
+v1::RegisterStatushouderRequest Registration();
 
 // A gateway with both fronts in front of three recording backends.
 class GatewayFixture : public ::testing::Test {
