@@ -14,17 +14,13 @@ ABSL_FLAG(std::string, tls_ca_file, "",
           "verified against it");
 
 namespace inburgering {
-namespace {
-
-absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view flag) {
+absl::StatusOr<std::string> ReadTlsFile(const std::string& path, absl::string_view flag) {
   std::ifstream in(path);
   if (!in) return absl::FailedPreconditionError(absl::StrCat(flag, ": cannot read ", path));
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
 }
-
-}  // namespace
 
 bool IsLoopbackAddress(absl::string_view address) {
   return absl::StartsWith(address, "127.") || absl::StartsWith(address, "[::1]") ||
@@ -44,19 +40,18 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
   }
   grpc::SslServerCredentialsOptions options;
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-  auto cert = ReadFile(cert_file, "tls_cert_file");
+  auto cert = ReadTlsFile(cert_file, "tls_cert_file");
   if (!cert.ok()) return cert.status();
-  auto key = ReadFile(absl::GetFlag(FLAGS_tls_key_file), "tls_key_file");
+  auto key = ReadTlsFile(absl::GetFlag(FLAGS_tls_key_file), "tls_key_file");
   if (!key.ok()) return key.status();
   pair.cert_chain = *cert;
   pair.private_key = *key;
   options.pem_key_cert_pairs.push_back(pair);
   if (const std::string ca_file = absl::GetFlag(FLAGS_tls_ca_file); !ca_file.empty()) {
-    auto ca = ReadFile(ca_file, "tls_ca_file");
+    auto ca = ReadTlsFile(ca_file, "tls_ca_file");
     if (!ca.ok()) return ca.status();
     options.pem_root_certs = *ca;
-    options.client_certificate_request =
-        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+    options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   }
   return grpc::SslServerCredentials(options);
 }
@@ -72,13 +67,13 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentialsFor(
     return grpc::InsecureChannelCredentials();
   }
   grpc::SslCredentialsOptions options;
-  auto ca = ReadFile(ca_file, "tls_ca_file");
+  auto ca = ReadTlsFile(ca_file, "tls_ca_file");
   if (!ca.ok()) return ca.status();
   options.pem_root_certs = *ca;
   if (const std::string cert_file = absl::GetFlag(FLAGS_tls_cert_file); !cert_file.empty()) {
-    auto cert = ReadFile(cert_file, "tls_cert_file");
+    auto cert = ReadTlsFile(cert_file, "tls_cert_file");
     if (!cert.ok()) return cert.status();
-    auto key = ReadFile(absl::GetFlag(FLAGS_tls_key_file), "tls_key_file");
+    auto key = ReadTlsFile(absl::GetFlag(FLAGS_tls_key_file), "tls_key_file");
     if (!key.ok()) return key.status();
     options.pem_cert_chain = *cert;
     options.pem_private_key = *key;

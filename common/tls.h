@@ -3,16 +3,19 @@
 // --tls_ca_file; the gateway presents --tls_cert_file).
 #pragma once
 
-#include <memory>
-#include <string>
-#include "absl/strings/string_view.h"
-
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/security/server_credentials.h>
 
+#include <memory>
+#include <string>
+
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace inburgering {
+
+// The content of a PEM file named by `flag`, or FAILED_PRECONDITION naming the flag.
+absl::StatusOr<std::string> ReadTlsFile(const std::string& path, absl::string_view flag);
 
 // True for 127.0.0.0/8, [::1] and localhost addresses ("host:port").
 bool IsLoopbackAddress(absl::string_view address);

@@ -1,11 +1,6 @@
 // gateway: the one front door of the region. Authenticates (bearer token or client certificate),
 // authorises per RPC and role, rate-limits, audits and routes every public RPC to its backend
 // over gRPC; serves the same RPCs as JSON over HTTP, plus /healthz, /readyz, /metrics, /dashboard.
-#include <grpcpp/security/server_credentials.h>
-
-#include <fstream>
-#include <sstream>
-
 #include "absl/flags/flag.h"
 #include "common/config.h"
 #include "common/log.h"
@@ -16,6 +11,7 @@
 #include "gateway/gateway.h"
 #include "gateway/grpc_proxy.h"
 #include "gateway/http_front.h"
+#include "gateway/public_credentials.h"
 #include "inburgering/config/v1/config.pb.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "address of the public gRPC listener");
@@ -36,39 +32,6 @@ ABSL_FLAG(int, default_deadline_ms, 30000, "deadline of a backend call when the 
 namespace inburgering::gateway::migrations {
 const std::vector<Migration>& Migrations();  // generated from migrations/*.sql
 }  // namespace inburgering::gateway::migrations
-
-namespace {
-
-absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view flag) {
-  std::ifstream in(path);
-  if (!in) return absl::FailedPreconditionError(absl::StrCat(flag, ": cannot read ", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-// The public listener: TLS that asks for (but does not require) a client certificate, so that
-// certificate and token callers share one port. Plaintext only on loopback.
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> PublicCredentials(
-    const std::string& address) {
-  const std::string cert_file = absl::GetFlag(FLAGS_public_tls_cert_file);
-  if (cert_file.empty()) return inburgering::ServerCredentialsFor(address);
-  auto cert = ReadFile(cert_file, "public_tls_cert_file");
-  if (!cert.ok()) return cert.status();
-  auto key = ReadFile(absl::GetFlag(FLAGS_public_tls_key_file), "public_tls_key_file");
-  if (!key.ok()) return key.status();
-  grpc::SslServerCredentialsOptions options;
-  options.pem_key_cert_pairs.push_back({*key, *cert});
-  if (const std::string ca_file = absl::GetFlag(FLAGS_client_ca_file); !ca_file.empty()) {
-    auto ca = ReadFile(ca_file, "client_ca_file");
-    if (!ca.ok()) return ca.status();
-    options.pem_root_certs = *ca;
-    options.client_certificate_request = GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
-  }
-  return grpc::SslServerCredentials(options);
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   using namespace inburgering;
@@ -95,7 +58,10 @@ int main(int argc, char** argv) {
   if (!gateway.ok()) return StartupFailed(kName, gateway.status());
 
   const std::string listen = absl::GetFlag(FLAGS_listen);
-  auto credentials = PublicCredentials(listen);
+  auto credentials = PublicServerCredentials(
+      {absl::GetFlag(FLAGS_public_tls_cert_file), absl::GetFlag(FLAGS_public_tls_key_file),
+       absl::GetFlag(FLAGS_client_ca_file)},
+      listen);
   if (!credentials.ok()) return StartupFailed(kName, credentials.status());
   GrpcProxy proxy(**gateway);
   GrpcServer server(listen, {});
