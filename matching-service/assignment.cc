@@ -4,6 +4,7 @@
 #include <lemon/smart_graph.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <numeric>
 
@@ -30,8 +31,10 @@ double TotalOf(const AssignmentProblem& problem, const std::vector<int>& chosen)
 
 int64_t ScoreUnits(double score) { return std::llround(score * kScoreUnits); }
 
-absl::StatusOr<AssignmentResult> SolveOptimal(const AssignmentProblem& problem) {
+absl::StatusOr<AssignmentResult> SolveOptimal(const AssignmentProblem& problem,
+                                              SolverTimings* timings) {
   if (absl::Status s = CheckEdges(problem); !s.ok()) return s;
+  const auto start = std::chrono::steady_clock::now();
   // Candidates supply one unit each; every unit reaches the sink either through a place (cost
   // minus the pair's score, at most the place's capacity through it) or straight (cost 0:
   // unassigned). The min-cost flow is then the max-score assignment; flows are integral.
@@ -72,8 +75,14 @@ absl::StatusOr<AssignmentResult> SolveOptimal(const AssignmentProblem& problem) 
 
   lemon::NetworkSimplex<Graph, int, int64_t> solver(graph);
   solver.upperMap(capacity).costMap(cost).supplyMap(supply);
+  const auto built = std::chrono::steady_clock::now();
   if (solver.run() != lemon::NetworkSimplex<Graph, int, int64_t>::OPTIMAL) {
     return absl::InternalError("assignment: the flow solver found no optimum");
+  }
+  if (timings != nullptr) {
+    timings->graph = std::chrono::duration<double>(built - start).count();
+    timings->simplex =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - built).count();
   }
   AssignmentResult result;
   for (size_t i = 0; i < edge_arcs.size(); ++i) {

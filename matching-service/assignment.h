@@ -34,7 +34,14 @@ int64_t ScoreUnits(double score);
 
 // The maximum-total-score assignment. INTERNAL when the solver reports no optimum (it cannot, for
 // a well-formed problem); INVALID_ARGUMENT for an edge naming a missing candidate or place.
-absl::StatusOr<AssignmentResult> SolveOptimal(const AssignmentProblem& problem);
+// When `timings` is not null it receives the wall-clock seconds of building the flow graph and of
+// the network simplex (for the bench).
+struct SolverTimings {
+  double graph = 0;
+  double simplex = 0;
+};
+absl::StatusOr<AssignmentResult> SolveOptimal(const AssignmentProblem& problem,
+                                              SolverTimings* timings = nullptr);
 
 // Greedy baseline: best-scoring edges first (ties: candidate, then place), taken while both ends
 // have room.

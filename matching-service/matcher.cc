@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <map>
 #include <queue>
 
@@ -229,7 +230,17 @@ absl::Status Matcher::RecommendKandidaten(const Principal& principal,
 
 absl::Status Matcher::ProposeAssignment(const Principal& principal,
                                         const v1::ProposeAssignmentRequest& request,
-                                        v1::ProposeAssignmentResponse* response) const {
+                                        v1::ProposeAssignmentResponse* response,
+                                        AssignmentTimings* timings) const {
+  AssignmentTimings unused;
+  AssignmentTimings& t = timings != nullptr ? *timings : unused;
+  auto lap = std::chrono::steady_clock::now();
+  // Adds the time since the previous lap to `phase`.
+  auto phase_done = [&lap](double& phase) {
+    const auto now = std::chrono::steady_clock::now();
+    phase += std::chrono::duration<double>(now - lap).count();
+    lap = now;
+  };
   ASSIGN_OR_RETURN(std::string region, RegionOf(principal));
   if (request.region().empty()) return InvalidField("region", "required");
   if (request.region() != region) {
@@ -250,6 +261,7 @@ absl::Status Matcher::ProposeAssignment(const Principal& principal,
       candidates.end());
   std::sort(candidates.begin(), candidates.end(),
             [](const auto& a, const auto& b) { return a->id < b->id; });
+  phase_done(t.candidates);
 
   // Feasible pairs; places numbered in id order afterwards, so the problem (and the answer) does
   // not depend on hash-map iteration order.
@@ -276,6 +288,7 @@ absl::Status Matcher::ProposeAssignment(const Principal& principal,
       pairs.push_back({static_cast<int>(c), it->second, score, d});
     });
   }
+  phase_done(t.scoring);
   // Number places in id order and sort the pairs, so the problem is the same whatever order the
   // index visited them in.
   std::vector<int> by_id(places.size());
@@ -298,8 +311,14 @@ absl::Status Matcher::ProposeAssignment(const Principal& principal,
   });
   problem.edges.reserve(pairs.size());
   for (const Pair& p : pairs) problem.edges.push_back({p.candidate, p.place, p.score});
-  ASSIGN_OR_RETURN(AssignmentResult optimal, SolveOptimal(problem));
+  phase_done(t.problem);
+  SolverTimings solver_timings;
+  ASSIGN_OR_RETURN(AssignmentResult optimal, SolveOptimal(problem, &solver_timings));
+  t.graph += solver_timings.graph;
+  t.simplex += solver_timings.simplex;
+  lap = std::chrono::steady_clock::now();
   const AssignmentResult greedy = SolveGreedy(problem);
+  phase_done(t.greedy);
 
   // Fairness: per group, how many candidates, how many got a proposal, and their mean score.
   struct Group {
@@ -331,6 +350,7 @@ absl::Status Matcher::ProposeAssignment(const Principal& principal,
       g.score_sum += p.score;
     }
   }
+  phase_done(t.explanations);
   for (const auto& [key, g] : groups) {
     v1::FairnessRow* row = response->add_fairness();
     row->set_dimension(key.first);
@@ -340,6 +360,7 @@ absl::Status Matcher::ProposeAssignment(const Principal& principal,
     row->set_proposed_rate(g.candidates > 0 ? static_cast<double>(g.proposed) / g.candidates : 0);
     row->set_mean_score(g.proposed > 0 ? g.score_sum / g.proposed : 0);
   }
+  phase_done(t.fairness);
   response->set_total_score(optimal.total_score);
   response->set_greedy_total_score(greedy.total_score);
   response->set_candidates(static_cast<int64_t>(candidates.size()));

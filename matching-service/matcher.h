@@ -59,9 +59,21 @@ class Matcher {
   absl::Status RecommendKandidaten(const Principal& principal,
                                    const v1::RecommendKandidatenRequest& request,
                                    v1::RecommendKandidatenResponse* response) const;
+  // Where the wall-clock time of one ProposeAssignment went, in seconds (for the bench).
+  struct AssignmentTimings {
+    double candidates = 0;    // the region's candidates without an active placement
+    double scoring = 0;       // hard constraints and scores of every candidate's places
+    double problem = 0;       // places numbered in id order, pairs sorted
+    double graph = 0;         // the flow graph
+    double simplex = 0;       // the network simplex
+    double greedy = 0;        // the greedy baseline
+    double explanations = 0;  // pseudonyms and explained matches of the proposed pairs
+    double fairness = 0;      // the rows per group
+  };
   absl::Status ProposeAssignment(const Principal& principal,
                                  const v1::ProposeAssignmentRequest& request,
-                                 v1::ProposeAssignmentResponse* response) const;
+                                 v1::ProposeAssignmentResponse* response,
+                                 AssignmentTimings* timings = nullptr) const;
 
  private:
   const Options options_;

@@ -194,9 +194,10 @@ int Run() {
     double first_total = -1;
     for (int run = 0; run < 3; ++run) {
       v1::ProposeAssignmentResponse response;
+      Matcher::AssignmentTimings phases;
       const auto start = Clock::now();
       const double cpu_start = ThreadCpuMs();
-      absl::Status s = matcher.ProposeAssignment(wsp, request, &response);
+      absl::Status s = matcher.ProposeAssignment(wsp, request, &response, &phases);
       const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
       const double cpu_seconds = (ThreadCpuMs() - cpu_start) / 1e3;
       if (!s.ok()) {
@@ -211,6 +212,11 @@ int Run() {
           response.pairs_size(), response.total_score(), response.greedy_total_score(),
           response.total_score() - response.greedy_total_score(),
           first_total < 0 || first_total == response.total_score() ? "" : " NOT DETERMINISTIC");
+      std::printf(
+          "  phases (wall s): candidates %.3f, scoring %.3f, problem %.3f, graph %.3f, "
+          "simplex %.3f, greedy %.3f, explanations %.3f, fairness %.3f\n",
+          phases.candidates, phases.scoring, phases.problem, phases.graph, phases.simplex,
+          phases.greedy, phases.explanations, phases.fairness);
       first_total = response.total_score();
     }
   }
