@@ -20,9 +20,10 @@ size_t KandidaatCache::size() const {
   return profiles_.size();
 }
 
-void KandidaatCache::ForEach(const std::function<void(const Profile&)>& visit) const {
+void KandidaatCache::ForEach(const std::function<void(const std::shared_ptr<const Profile>&,
+                                                      bool actively_placed)>& visit) const {
   absl::ReaderMutexLock lock(&mu_);
-  for (const auto& [id, profile] : profiles_) visit(*profile);
+  for (const auto& [id, profile] : profiles_) visit(profile, placed_.contains(id));
 }
 
 void KandidaatCache::SetActivelyPlaced(const std::string& id, bool placed) {
@@ -32,11 +33,6 @@ void KandidaatCache::SetActivelyPlaced(const std::string& id, bool placed) {
   } else {
     placed_.erase(id);
   }
-}
-
-bool KandidaatCache::IsActivelyPlaced(const std::string& id) const {
-  absl::ReaderMutexLock lock(&mu_);
-  return placed_.contains(id);
 }
 
 }  // namespace inburgering::matching

@@ -23,11 +23,12 @@ class KandidaatCache {
   std::shared_ptr<const Profile> Get(const std::string& id) const;
   size_t size() const;
 
-  // Calls `visit` for each profile under a shared lock (visit must not call back into the cache).
-  void ForEach(const std::function<void(const Profile&)>& visit) const;
+  // Calls `visit` for each profile, with whether the candidate has an active placement (voorgesteld
+  // or gestart), under a shared lock (visit must not call back into the cache).
+  void ForEach(const std::function<void(const std::shared_ptr<const Profile>&,
+                                        bool actively_placed)>& visit) const;
 
   void SetActivelyPlaced(const std::string& id, bool placed);
-  bool IsActivelyPlaced(const std::string& id) const;
 
  private:
   mutable absl::Mutex mu_;

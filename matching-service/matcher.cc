@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <queue>
+#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -94,6 +96,11 @@ std::string LeerrouteGroup(v1::Leerroute l) {
     default:
       return "onbekend";
   }
+}
+
+// Threads that score the candidates of one ProposeAssignment.
+int ScoringThreads() {
+  return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
 }
 
 }  // namespace
@@ -205,8 +212,11 @@ absl::Status Matcher::RecommendKandidaten(const Principal& principal,
   const absl::CivilDay today = today_();
   TopK top(limit);
   int64_t considered = 0;
-  kandidaten_.ForEach([&](const Profile& profile) {
+  // A candidate who already has an active placement is not proposed again unless asked.
+  kandidaten_.ForEach([&](const std::shared_ptr<const Profile>& candidate, bool actively_placed) {
+    const Profile& profile = *candidate;
     if (!InRegion(region, profile.gemeente)) return;
+    if (actively_placed && !request.include_actively_placed()) return;
     double distance = -1;
     if (FirstFailedConstraint(profile, place, today, &distance).has_value()) return;
     const double score = Score(profile, place, distance, weights_);
@@ -250,15 +260,9 @@ absl::Status Matcher::ProposeAssignment(const Principal& principal,
 
   // Candidates of the region without an active placement, in id order.
   std::vector<std::shared_ptr<const Profile>> candidates;
-  kandidaten_.ForEach([&](const Profile& profile) {
-    if (InRegion(region, profile.gemeente)) {
-      candidates.push_back(std::make_shared<const Profile>(profile));
-    }
+  kandidaten_.ForEach([&](const std::shared_ptr<const Profile>& profile, bool actively_placed) {
+    if (!actively_placed && InRegion(region, profile->gemeente)) candidates.push_back(profile);
   });
-  candidates.erase(
-      std::remove_if(candidates.begin(), candidates.end(),
-                     [&](const auto& p) { return kandidaten_.IsActivelyPlaced(p->id); }),
-      candidates.end());
   std::sort(candidates.begin(), candidates.end(),
             [](const auto& a, const auto& b) { return a->id < b->id; });
   phase_done(t.candidates);
@@ -275,18 +279,63 @@ absl::Status Matcher::ProposeAssignment(const Principal& principal,
     std::shared_ptr<const v1::Werkplek> record;  // keeps the record alive if it is replaced
     int capacity_left;
   };
+  // Scored in chunks of consecutive candidates on several threads; each chunk numbers the places
+  // it meets itself, and the chunks are joined in candidate order, so the pairs do not depend on
+  // the number of threads or on which thread scored which chunk.
+  struct Chunk {
+    std::vector<Pair> pairs;
+    std::vector<PlaceSlot> places;
+  };
+  const int n = static_cast<int>(candidates.size());
+  const int workers = ScoringThreads();
+  const int chunk_size = std::max(256, n / (4 * workers) + 1);
+  std::vector<Chunk> chunks((n + chunk_size - 1) / chunk_size);
+  std::atomic<size_t> next_chunk{0};
+  auto score_chunks = [&] {
+    for (size_t k = next_chunk++; k < chunks.size(); k = next_chunk++) {
+      Chunk& chunk = chunks[k];
+      absl::flat_hash_map<const v1::Werkplek*, int> slot_of;
+      const int end = std::min(n, static_cast<int>(k + 1) * chunk_size);
+      for (int c = static_cast<int>(k) * chunk_size; c < end; ++c) {
+        index_.ForEachFeasible(*candidates[c], region, today, [&](const Place& place, double d) {
+          const double score = Score(*candidates[c], place, d, weights_);
+          if (ScoreUnits(score) <= 0) return;  // a zero-score pair adds nothing to the total
+          auto [it, inserted] =
+              slot_of.try_emplace(place.record.get(), static_cast<int>(chunk.places.size()));
+          if (inserted) chunk.places.push_back({place.record, place.capacity_left});
+          chunk.pairs.push_back({c, it->second, score, d});
+        });
+      }
+    }
+  };
+  {
+    std::vector<std::thread> threads;
+    for (int w = 1; w < workers; ++w) threads.emplace_back(score_chunks);
+    score_chunks();
+    for (std::thread& thread : threads) thread.join();
+  }
   std::vector<Pair> pairs;
   std::vector<PlaceSlot> places;
-  absl::flat_hash_map<const v1::Werkplek*, int> slot_of;
-  for (size_t c = 0; c < candidates.size(); ++c) {
-    index_.ForEachFeasible(*candidates[c], region, today, [&](const Place& place, double d) {
-      const double score = Score(*candidates[c], place, d, weights_);
-      if (ScoreUnits(score) <= 0) return;  // a zero-score pair adds nothing to the total
-      auto [it, inserted] =
-          slot_of.try_emplace(place.record.get(), static_cast<int>(places.size()));
-      if (inserted) places.push_back({place.record, place.capacity_left});
-      pairs.push_back({static_cast<int>(c), it->second, score, d});
-    });
+  {
+    size_t total = 0;
+    for (const Chunk& chunk : chunks) total += chunk.pairs.size();
+    pairs.reserve(total);
+    absl::flat_hash_map<const v1::Werkplek*, int> slot_of;
+    std::vector<int> global;
+    for (Chunk& chunk : chunks) {
+      global.clear();
+      for (PlaceSlot& slot : chunk.places) {
+        auto [it, inserted] =
+            slot_of.try_emplace(slot.record.get(), static_cast<int>(places.size()));
+        if (inserted) places.push_back(std::move(slot));
+        global.push_back(it->second);
+      }
+      for (Pair p : chunk.pairs) {
+        p.place = global[p.place];
+        pairs.push_back(p);
+      }
+      chunk = Chunk();
+    }
   }
   phase_done(t.scoring);
   // Number places in id order and sort the pairs, so the problem is the same whatever order the
@@ -312,13 +361,21 @@ absl::Status Matcher::ProposeAssignment(const Principal& principal,
   problem.edges.reserve(pairs.size());
   for (const Pair& p : pairs) problem.edges.push_back({p.candidate, p.place, p.score});
   phase_done(t.problem);
+  // The greedy baseline needs nothing from the optimum, so it runs on another core meanwhile.
+  AssignmentResult greedy;
+  std::thread greedy_thread([&problem, &greedy, &t] {
+    const auto start = std::chrono::steady_clock::now();
+    greedy = SolveGreedy(problem);
+    t.greedy += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  });
   SolverTimings solver_timings;
-  ASSIGN_OR_RETURN(AssignmentResult optimal, SolveOptimal(problem, &solver_timings));
+  absl::StatusOr<AssignmentResult> solved = SolveOptimal(problem, &solver_timings);
+  greedy_thread.join();
+  if (!solved.ok()) return solved.status();
+  const AssignmentResult& optimal = *solved;
   t.graph += solver_timings.graph;
   t.simplex += solver_timings.simplex;
   lap = std::chrono::steady_clock::now();
-  const AssignmentResult greedy = SolveGreedy(problem);
-  phase_done(t.greedy);
 
   // Fairness: per group, how many candidates, how many got a proposal, and their mean score.
   struct Group {

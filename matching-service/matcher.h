@@ -62,11 +62,11 @@ class Matcher {
   // Where the wall-clock time of one ProposeAssignment went, in seconds (for the bench).
   struct AssignmentTimings {
     double candidates = 0;    // the region's candidates without an active placement
-    double scoring = 0;       // hard constraints and scores of every candidate's places
+    double scoring = 0;       // hard constraints and scores of every candidate's places (threads)
     double problem = 0;       // places numbered in id order, pairs sorted
     double graph = 0;         // the flow graph
     double simplex = 0;       // the network simplex
-    double greedy = 0;        // the greedy baseline
+    double greedy = 0;        // the greedy baseline (on another thread, beside graph and simplex)
     double explanations = 0;  // pseudonyms and explained matches of the proposed pairs
     double fairness = 0;      // the rows per group
   };

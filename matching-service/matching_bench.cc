@@ -181,8 +181,8 @@ int Run() {
       matcher.kandidaten().Put(RandomProfiel(rng, i, std::min(2, travel_max), travel_max));
     }
     int64_t arcs = 0;
-    matcher.kandidaten().ForEach([&](const Profile& profile) {
-      arcs += matcher.index().ForEachFeasible(profile, "haaglanden", matcher.today(),
+    matcher.kandidaten().ForEach([&](const std::shared_ptr<const Profile>& profile, bool) {
+      arcs += matcher.index().ForEachFeasible(*profile, "haaglanden", matcher.today(),
                                               [](const Place&, double) {});
     });
     std::printf(

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "common/event_consumer.h"
@@ -663,6 +664,59 @@ TEST_F(MatchingServiceTest, RecommendKandidatenPseudonymisesWithoutConsentOrOuts
     }
   }
   EXPECT_EQ(identified, 1);
+}
+
+TEST_F(MatchingServiceTest, RecommendKandidatenLeavesOutActivelyPlacedUnlessAsked) {
+  v1::Werkplek first, second;
+  ASSERT_TRUE(Register(kWspDenHaag, "w1", Werkplek("3251", v1::CEFR_LEVEL_A2, 1), &first).ok());
+  ASSERT_TRUE(Register(kWspDenHaag, "w2", Werkplek("3251", v1::CEFR_LEVEL_A2, 3), &second).ok());
+  const v1::Statushouder placed =
+      RegisterStatushouder(kConsulentRijswijk, "r1", "111222333", /*consent=*/true);
+  const v1::Statushouder free =
+      RegisterStatushouder(kConsulentRijswijk, "r2", "123456782", /*consent=*/true);
+  SetLanguageLevel(placed, 1, v1::CEFR_LEVEL_B1);
+  SetLanguageLevel(free, 1, v1::CEFR_LEVEL_B1);
+  CatchUp();
+  // The ids recommended for the second werkplek (both candidates consented: identified).
+  auto recommended = [&](bool include_actively_placed) {
+    grpc::ClientContext context;
+    AttachPrincipal(kConsulentRijswijk, context);
+    v1::RecommendKandidatenRequest request;
+    request.set_werkplek_id(second.id());
+    request.set_include_actively_placed(include_actively_placed);
+    v1::RecommendKandidatenResponse response;
+    grpc::Status status = stub_->RecommendKandidaten(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::set<std::string> ids;
+    for (const auto& rec : response.recommendations())
+      ids.insert(rec.kandidaat().statushouder_id());
+    EXPECT_EQ(response.candidates_considered(), static_cast<int64_t>(ids.size()));
+    return ids;
+  };
+  const std::set<std::string> both = {placed.id(), free.id()};
+  ASSERT_EQ(recommended(false), both) << "no placement yet";
+
+  v1::Placement placement;
+  ASSERT_TRUE(CreatePlacement(kWspDenHaag, "p1", placed.id(), first.id(), &placement).ok());
+  EXPECT_EQ(recommended(false), std::set<std::string>{free.id()}) << "voorgesteld";
+  EXPECT_EQ(recommended(true), both) << "asked for";
+
+  v1::UpdatePlacementRequest update;
+  update.set_id(placement.id());
+  update.set_version(1);
+  update.set_status(v1::PLACEMENT_STATUS_GESTART);
+  update.set_date("2026-11-20");
+  v1::Placement updated;
+  ASSERT_TRUE(UpdatePlacement(kWspDenHaag, update, &updated).ok());
+  EXPECT_EQ(recommended(false), std::set<std::string>{free.id()}) << "gestart";
+
+  update.set_version(2);
+  update.set_status(v1::PLACEMENT_STATUS_BEEINDIGD);
+  update.set_date("2026-11-23");
+  update.set_outcome(v1::PLACEMENT_OUTCOME_NOG_NIET_IN_STAAT);
+  update.set_outcome_reason_code("TAALNIVEAU");
+  ASSERT_TRUE(UpdatePlacement(kWspDenHaag, update, &updated).ok());
+  EXPECT_EQ(recommended(false), both) << "beeindigd: a candidate again";
 }
 
 TEST_F(MatchingServiceTest, ProposeAssignmentIsOptimalAndReportsFairness) {
