@@ -354,10 +354,13 @@ absl::Status Matcher::ProposeAssignment(const Principal& principal,
     place_records.push_back(places[by_id[r]].record);
   }
   for (Pair& p : pairs) p.place = rank[p.place];
-  std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) {
-    if (a.candidate != b.candidate) return a.candidate < b.candidate;
-    return a.place < b.place;
-  });
+  // The pairs are already in candidate order: sort each candidate's few pairs by place.
+  for (auto begin = pairs.begin(); begin != pairs.end();) {
+    auto end = std::find_if(begin, pairs.end(),
+                            [&](const Pair& p) { return p.candidate != begin->candidate; });
+    std::sort(begin, end, [](const Pair& a, const Pair& b) { return a.place < b.place; });
+    begin = end;
+  }
   problem.edges.reserve(pairs.size());
   for (const Pair& p : pairs) problem.edges.push_back({p.candidate, p.place, p.score});
   phase_done(t.problem);
