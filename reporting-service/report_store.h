@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "common/mysql_pool.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "reporting-service/contributions.h"
 #include "reporting-service/projection.h"
 #include "reporting-service/report_builder.h"
 
@@ -37,6 +38,9 @@ class MysqlReportStore final : public ReportStore {
   absl::StatusOr<google::protobuf::Timestamp> AsOf() override;
 
  private:
+  absl::Status SumGemeente(const std::string& gemeente, const std::vector<BucketRange>& ranges,
+                           Figures& figures);
+
   MysqlPool& pool_;
   const int ledger_;
 };
