@@ -254,7 +254,7 @@ TEST_F(CliMatchingTest, PlacementCreateThenStart) {
 
   CliRun stale =
       Cli({"placement", "update", placement.id(), absl::StrCat("--version=", placement.version()),
-           "--status=beeindigd", "--outcome=werk", kConsulent});
+           "--status=beeindigd", "--outcome=werk", "--date=2026-11-21", kConsulent});
   EXPECT_EQ(stale.exit_code, 1) << stale.err;
   EXPECT_NE(stale.err.find("ABORTED"), std::string::npos) << stale.err;
 }
