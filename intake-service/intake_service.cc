@@ -2,9 +2,11 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "common/blocking_reactor.h"
+#include "common/call_deadline.h"
 #include "common/ids.h"
 #include "common/principal.h"
 #include "common/status.h"
@@ -166,16 +168,69 @@ grpc::ServerUnaryReactor* IntakeServiceImpl::RegisterStatushouder(
   });
 }
 
+IntakeServiceImpl::IntakeServiceImpl(StatushouderStore& store, Outbox& outbox, WorkerPool& workers,
+                                     Clock today)
+    : store_(store),
+      outbox_(outbox),
+      workers_(workers),
+      today_(std::move(today)),
+      point_reads_(workers, kReadBatchesRunning, StatushouderStore::kMaxGetMany,
+                   [this](std::vector<PointRead>& batch) { ReadBatch(batch); }) {}
+
 grpc::ServerUnaryReactor* IntakeServiceImpl::GetStatushouder(
     grpc::CallbackServerContext* context, const v1::GetStatushouderRequest* request,
     v1::Statushouder* response) {
-  return ServeBlocking(context, workers_, [this, context, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(Principal principal, RequireConsulent(*context));
-    RETURN_IF_ERROR(ValidateId(request->id()));
-    ASSIGN_OR_RETURN(*response, store_.Get(principal.gemeente, request->id()));
-    RefreshDerived(*response, today_());
-    return absl::OkStatus();
-  });
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<Principal> principal = RequireConsulent(*context);
+  absl::Status valid = principal.ok() ? ValidateId(request->id()) : principal.status();
+  if (!valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
+    return reactor;
+  }
+  point_reads_.Submit({context, reactor, std::move(principal->gemeente), request->id(), response});
+  return reactor;
+}
+
+void IntakeServiceImpl::ReadBatch(std::vector<PointRead>& batch) {
+  // One statement per gemeente in the batch (almost always one): the tenant stays in the WHERE.
+  absl::flat_hash_map<std::string, std::vector<PointRead*>> by_gemeente;
+  for (PointRead& read : batch) {
+    if (read.context->IsCancelled()) {
+      read.reactor->Finish(
+          grpc::Status(grpc::StatusCode::CANCELLED, "call cancelled before it ran"));
+      continue;
+    }
+    by_gemeente[read.gemeente].push_back(&read);
+  }
+  const absl::CivilDay today = today_();
+  for (auto& [gemeente, reads] : by_gemeente) {
+    std::vector<std::string> ids;
+    ids.reserve(reads.size());
+    auto latest = std::chrono::system_clock::time_point::min();
+    for (const PointRead* read : reads) {
+      ids.push_back(read->id);
+      latest = std::max(latest, read->context->deadline());
+    }
+    absl::StatusOr<absl::flat_hash_map<std::string, v1::Statushouder>> found;
+    {
+      CallDeadlineScope deadline(latest);
+      found = store_.GetMany(gemeente, ids);
+    }
+    for (PointRead* read : reads) {
+      if (!found.ok()) {
+        read->reactor->Finish(ToGrpcStatus(found.status()));
+        continue;
+      }
+      auto it = found->find(read->id);
+      if (it == found->end()) {
+        read->reactor->Finish(ToGrpcStatus(absl::NotFoundError("statushouder not found")));
+        continue;
+      }
+      *read->response = it->second;
+      RefreshDerived(*read->response, today);
+      read->reactor->Finish(grpc::Status::OK);
+    }
+  }
 }
 
 grpc::ServerUnaryReactor* IntakeServiceImpl::ListStatushouders(

@@ -1,6 +1,7 @@
 #include "intake-service/mysql_statushouder_store.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -124,6 +125,29 @@ sql::PreparedStatement& PrepareSelectByBsn(PooledConnection& c, int rows) {
                       : c.Prepare(kSelect1);
 }
 
+// SELECT of up to StatushouderStore::kMaxGetMany ids, padded to a power of two (a repeated id
+// matches its row once), so that each connection caches six shapes.
+std::string SelectByIdsText(int rows) {
+  return absl::StrCat("SELECT id, record FROM statushouders WHERE gemeente = ? AND id IN (",
+                      Repeat("?", ", ?", rows), ")");
+}
+static_assert(StatushouderStore::kMaxGetMany == 32, "PrepareSelectByIds has shapes up to 32");
+
+sql::PreparedStatement& PrepareSelectByIds(PooledConnection& c, int rows) {
+  static const std::string kSelect32 = SelectByIdsText(32);
+  static const std::string kSelect16 = SelectByIdsText(16);
+  static const std::string kSelect8 = SelectByIdsText(8);
+  static const std::string kSelect4 = SelectByIdsText(4);
+  static const std::string kSelect2 = SelectByIdsText(2);
+  static const std::string kSelect1 = SelectByIdsText(1);
+  return rows > 16  ? c.Prepare(kSelect32)
+         : rows > 8 ? c.Prepare(kSelect16)
+         : rows > 4 ? c.Prepare(kSelect8)
+         : rows > 2 ? c.Prepare(kSelect4)
+         : rows > 1 ? c.Prepare(kSelect2)
+                    : c.Prepare(kSelect1);
+}
+
 sql::PreparedStatement& PrepareInsert(PooledConnection& c, int rows) {
   static const std::string kInsert500 = InsertText(500);
   static const std::string kInsert50 = InsertText(50);
@@ -198,7 +222,8 @@ absl::StatusOr<v1::Statushouder> MysqlStatushouderStore::Create(const std::strin
                      ClaimRequestId(c, kRegistrationLedger, statushouder.gemeente(), request_id,
                                     request_hash, id));
     if (prior.has_value()) {
-      ASSIGN_OR_RETURN(result, SelectById(c, statushouder.gemeente(), *prior, /*for_update=*/false));
+      ASSIGN_OR_RETURN(result,
+                       SelectById(c, statushouder.gemeente(), *prior, /*for_update=*/false));
       return absl::OkStatus();
     }
     const auto now = TimeUtil::GetCurrentTime();
@@ -232,15 +257,29 @@ absl::StatusOr<v1::Statushouder> MysqlStatushouderStore::Create(const std::strin
   return result;
 }
 
-absl::StatusOr<v1::Statushouder> MysqlStatushouderStore::Get(const std::string& gemeente,
-                                                             const std::string& id) {
-  v1::Statushouder result;
-  absl::Status status = pool_.Run("get statushouder", [&](PooledConnection& c) -> absl::Status {
-    ASSIGN_OR_RETURN(result, SelectById(c, gemeente, id, /*for_update=*/false));
+absl::StatusOr<absl::flat_hash_map<std::string, v1::Statushouder>> MysqlStatushouderStore::GetMany(
+    const std::string& gemeente, const std::vector<std::string>& ids) {
+  if (ids.empty() || ids.size() > static_cast<size_t>(kMaxGetMany)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("get statushouders: 1 to ", kMaxGetMany, " ids"));
+  }
+  absl::flat_hash_map<std::string, v1::Statushouder> found;
+  absl::Status status = pool_.Run("get statushouders", [&](PooledConnection& c) -> absl::Status {
+    found.clear();
+    sql::PreparedStatement& select = PrepareSelectByIds(c, static_cast<int>(ids.size()));
+    const int slots = static_cast<int>(std::bit_ceil(ids.size()));
+    select.setString(1, gemeente);
+    for (int i = 0; i < slots; ++i)
+      select.setString(i + 2, ids[std::min<size_t>(i, ids.size() - 1)]);
+    std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
+    while (rs->next()) {
+      ASSIGN_OR_RETURN(v1::Statushouder record, ParseRecord(*rs));
+      found.emplace(std::string(rs->getString("id")), std::move(record));
+    }
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
-  return result;
+  return found;
 }
 
 absl::StatusOr<v1::Statushouder> MysqlStatushouderStore::Update(
@@ -285,7 +324,8 @@ absl::StatusOr<std::vector<ListedStatushouder>> MysqlStatushouderStore::List(
     // MariaDB optimises a prepared statement again at each execution with the bound values, so
     // the constant branches fold away and the optimiser may pick the (gemeente, filter, seq) index
     // of a selective filter (EXPLAIN with the values inlined shows it: bijstand = 1 uses
-    // statushouders_bijstand; an unselective one keeps the (gemeente, seq) scan, cheaper with LIMIT).
+    // statushouders_bijstand; an unselective one keeps the (gemeente, seq) scan, cheaper with
+    // LIMIT).
     auto& select = c.Prepare(
         "SELECT seq, record FROM statushouders WHERE gemeente = ? AND seq > ? "
         "AND (? = 0 OR phase = ?) AND (? = 0 OR leerroute = ?) AND (? = 0 OR type = ?) "

@@ -180,6 +180,45 @@ TEST_F(IntakeServiceTest, AnotherGemeentesIdIsNotFoundLikeAMissingOne) {
   EXPECT_EQ(other.error_message(), missing.error_message());
 }
 
+// Concurrent reads are served in shared batches (RequestBatcher): each caller still gets its own
+// record, and an id of another gemeente in the same batch stays NOT_FOUND with the same message.
+TEST_F(IntakeServiceTest, ConcurrentReadsOfManyCallersEachGetTheirOwnAnswer) {
+  std::vector<v1::Statushouder> rijswijk;
+  for (int i = 0; i < 12; ++i) rijswijk.push_back(Registered(TestBsn(100 + i)));
+  v1::Statushouder delft;
+  ASSERT_TRUE(Register(kDelft, Registration("d1", TestBsn(200)), &delft).ok());
+  constexpr int kCallers = 16;
+  constexpr int kReadsEach = 60;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> callers;
+  for (int c = 0; c < kCallers; ++c) {
+    callers.emplace_back([&, c] {
+      for (int i = 0; i < kReadsEach; ++i) {
+        v1::Statushouder read;
+        const int pick = (c * kReadsEach + i) % 14;
+        if (pick < 12) {
+          const v1::Statushouder& want = rijswijk[pick];
+          const grpc::Status status = Get(kRijswijk, want.id(), &read);
+          if (!status.ok() || read.id() != want.id() || read.bsn() != want.bsn()) ++wrong;
+        } else {
+          // Delft's record asked for by Rijswijk, or an id nobody has: the same answer.
+          const std::string id = pick == 12 ? delft.id() : "01ARZ3NDEKTSV4RRFFQ69G5FAV";
+          const grpc::Status status = Get(kRijswijk, id, &read);
+          if (status.error_code() != grpc::StatusCode::NOT_FOUND ||
+              status.error_message() != "statushouder not found") {
+            ++wrong;
+          }
+        }
+      }
+    });
+  }
+  for (auto& caller : callers) caller.join();
+  EXPECT_EQ(wrong.load(), 0);
+  v1::Statushouder own;
+  ASSERT_TRUE(Get(kDelft, delft.id(), &own).ok());
+  EXPECT_EQ(own.gemeente(), "GM0503");
+}
+
 TEST_F(IntakeServiceTest, CallWithoutPrincipalIsUnauthenticated) {
   grpc::ClientContext context;
   v1::Statushouder response;
