@@ -150,22 +150,59 @@ grpc::ServerUnaryReactor* IntakeServiceImpl::ServeUpdate(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* IntakeServiceImpl::RegisterStatushouder(
     grpc::CallbackServerContext* context, const v1::RegisterStatushouderRequest* request,
     v1::Statushouder* response) {
-  return ServeBlocking(context, workers_, [this, context, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(Principal principal, RequireConsulent(*context));
-    const absl::CivilDay today = today_();
-    RETURN_IF_ERROR(ValidateRequestId(request->request_id()));
-    RETURN_IF_ERROR(ValidateNewStatushouder(request->statushouder(), today));
-    v1::Statushouder statushouder = request->statushouder();
-    ClearNonProfile(statushouder);  // the trajectory is built by its own RPCs
-    statushouder.set_gemeente(principal.gemeente);
-    statushouder.set_phase(InitialPhase(statushouder));
-    RefreshDerived(statushouder, today);
-    ASSIGN_OR_RETURN(
-        *response, store_.Create(request->request_id(), RequestFingerprint(request->statushouder()),
-                                 std::move(statushouder)));
-    RefreshDerived(*response, today);  // a replay answers with today's days_left
-    return absl::OkStatus();
-  });
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // Checks that need no database run here, on the gRPC thread; a bad request never waits.
+  const absl::CivilDay today = today_();
+  absl::StatusOr<Principal> principal = RequireConsulent(*context);
+  absl::Status valid = principal.status();
+  if (valid.ok()) valid = ValidateRequestId(request->request_id());
+  if (valid.ok()) valid = ValidateNewStatushouder(request->statushouder(), today);
+  if (!valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
+    return reactor;
+  }
+  Registration registration{context, reactor, response, {}};
+  registration.store.request_id = request->request_id();
+  registration.store.request_hash = RequestFingerprint(request->statushouder());
+  v1::Statushouder& statushouder = registration.store.statushouder;
+  statushouder = request->statushouder();
+  ClearNonProfile(statushouder);  // the trajectory is built by its own RPCs
+  statushouder.set_gemeente(principal->gemeente);
+  statushouder.set_phase(InitialPhase(statushouder));
+  RefreshDerived(statushouder, today);
+  registrations_.Submit(std::move(registration));
+  return reactor;
+}
+
+void IntakeServiceImpl::RegisterBatch(std::vector<Registration>& batch) {
+  std::vector<Registration*> live;
+  std::vector<StatushouderStore::NewRegistration> registrations;
+  auto latest = std::chrono::system_clock::time_point::min();
+  for (Registration& r : batch) {
+    if (r.context->IsCancelled()) {
+      r.reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "call cancelled before it ran"));
+      continue;
+    }
+    live.push_back(&r);
+    registrations.push_back(std::move(r.store));
+    latest = std::max(latest, r.context->deadline());
+  }
+  if (live.empty()) return;
+  std::vector<absl::StatusOr<v1::Statushouder>> results;
+  {
+    CallDeadlineScope deadline(latest);
+    results = store_.CreateMany(std::move(registrations));
+  }
+  const absl::CivilDay today = today_();
+  for (size_t i = 0; i < live.size(); ++i) {
+    if (!results[i].ok()) {
+      live[i]->reactor->Finish(ToGrpcStatus(results[i].status()));
+      continue;
+    }
+    *live[i]->response = *std::move(results[i]);
+    RefreshDerived(*live[i]->response, today);  // a replay answers with today's days_left
+    live[i]->reactor->Finish(grpc::Status::OK);
+  }
 }
 
 IntakeServiceImpl::IntakeServiceImpl(StatushouderStore& store, Outbox& outbox, WorkerPool& workers,
@@ -174,8 +211,10 @@ IntakeServiceImpl::IntakeServiceImpl(StatushouderStore& store, Outbox& outbox, W
       outbox_(outbox),
       workers_(workers),
       today_(std::move(today)),
-      point_reads_(workers, kReadBatchesRunning, StatushouderStore::kMaxGetMany,
-                   [this](std::vector<PointRead>& batch) { ReadBatch(batch); }) {}
+      point_reads_(workers, kBatchesRunning, StatushouderStore::kMaxGetMany,
+                   [this](std::vector<PointRead>& batch) { ReadBatch(batch); }),
+      registrations_(workers, kBatchesRunning, StatushouderStore::kMaxCreateMany,
+                     [this](std::vector<Registration>& batch) { RegisterBatch(batch); }) {}
 
 grpc::ServerUnaryReactor* IntakeServiceImpl::GetStatushouder(
     grpc::CallbackServerContext* context, const v1::GetStatushouderRequest* request,

@@ -22,8 +22,9 @@ class IntakeServiceImpl final : public v1::IntakeService::CallbackService {
   // At most this many rows per ImportStatushoudersRequest.
   static constexpr int kMaxImportBatch = 5000;
 
-  // At most this many batches of GetStatushouder reads run at once (each holds one connection).
-  static constexpr int kReadBatchesRunning = 2;
+  // At most this many batches of reads, and of registrations, run at once (each holds one
+  // connection): enough to keep the database busy while the service answers the last batch.
+  static constexpr int kBatchesRunning = 2;
 
   IntakeServiceImpl(StatushouderStore& store, Outbox& outbox, WorkerPool& workers, Clock today);
 
@@ -87,6 +88,14 @@ class IntakeServiceImpl final : public v1::IntakeService::CallbackService {
     v1::Statushouder* response;
   };
   void ReadBatch(std::vector<PointRead>& batch);
+  // A RegisterStatushouder, validated, waiting for its batch.
+  struct Registration {
+    grpc::CallbackServerContext* context;
+    grpc::ServerUnaryReactor* reactor;
+    v1::Statushouder* response;
+    StatushouderStore::NewRegistration store;
+  };
+  void RegisterBatch(std::vector<Registration>& batch);
 
   StatushouderStore& store_;
   Outbox& outbox_;
@@ -95,6 +104,9 @@ class IntakeServiceImpl final : public v1::IntakeService::CallbackService {
   // Concurrent point reads share a statement: under load, one round trip and one worker hand-off
   // serve many calls (the hand-offs, not the SELECT, were most of a read's cost).
   RequestBatcher<PointRead> point_reads_;
+  // Concurrent registrations share one transaction and so one durable commit
+  // (StatushouderStore::CreateMany).
+  RequestBatcher<Registration> registrations_;
 };
 
 }  // namespace inburgering::intake

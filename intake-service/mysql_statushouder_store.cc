@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <iterator>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -78,10 +79,10 @@ std::string Repeat(absl::string_view first, absl::string_view rest, int n) {
 }
 
 // Calls write(begin, chunk) for consecutive chunks covering [0, n).
-template <typename Write>
-void ForEachChunk(size_t n, Write write) {
+template <typename Write, size_t kShapes = std::size(kRowChunks)>
+void ForEachChunk(size_t n, Write write, const int (&chunks)[kShapes] = kRowChunks) {
   size_t next = 0;
-  for (int chunk : kRowChunks) {
+  for (int chunk : chunks) {
     while (n - next >= static_cast<size_t>(chunk)) {
       write(next, chunk);
       next += chunk;
@@ -157,6 +158,43 @@ sql::PreparedStatement& PrepareInsert(PooledConnection& c, int rows) {
          : rows == 50 ? c.Prepare(kInsert50)
          : rows == 5  ? c.Prepare(kInsert5)
                       : c.Prepare(kInsert1);
+}
+
+// Registration batches (at most StatushouderStore::kMaxCreateMany rows) go in chunks of 16, 8, 4,
+// 2 and 1 rows: a few statements per batch, five shapes per table.
+constexpr int kRegistrationChunks[] = {16, 8, 4, 2, 1};
+static_assert(StatushouderStore::kMaxCreateMany == 16, "kRegistrationChunks start at 16");
+
+std::string ClaimText(int rows) {
+  return absl::StrCat(
+      "INSERT INTO create_requests (gemeente, request_id, request_hash, statushouder_id) VALUES ",
+      Repeat("(?, ?, ?, ?)", ", (?, ?, ?, ?)", rows));
+}
+
+sql::PreparedStatement& PrepareClaims(PooledConnection& c, int rows) {
+  static const std::string kClaim16 = ClaimText(16);
+  static const std::string kClaim8 = ClaimText(8);
+  static const std::string kClaim4 = ClaimText(4);
+  static const std::string kClaim2 = ClaimText(2);
+  static const std::string kClaim1 = ClaimText(1);
+  return rows == 16  ? c.Prepare(kClaim16)
+         : rows == 8 ? c.Prepare(kClaim8)
+         : rows == 4 ? c.Prepare(kClaim4)
+         : rows == 2 ? c.Prepare(kClaim2)
+                     : c.Prepare(kClaim1);
+}
+
+sql::PreparedStatement& PrepareRegistrationInsert(PooledConnection& c, int rows) {
+  static const std::string kInsert16 = InsertText(16);
+  static const std::string kInsert8 = InsertText(8);
+  static const std::string kInsert4 = InsertText(4);
+  static const std::string kInsert2 = InsertText(2);
+  static const std::string kInsert1 = InsertText(1);
+  return rows == 16  ? c.Prepare(kInsert16)
+         : rows == 8 ? c.Prepare(kInsert8)
+         : rows == 4 ? c.Prepare(kInsert4)
+         : rows == 2 ? c.Prepare(kInsert2)
+                     : c.Prepare(kInsert1);
 }
 
 sql::PreparedStatement& PrepareUpsert(PooledConnection& c, int rows) {
@@ -255,6 +293,78 @@ absl::StatusOr<v1::Statushouder> MysqlStatushouderStore::Create(const std::strin
   if (!status.ok()) return status;
   outbox_.NotifyCommitted();
   return result;
+}
+
+std::vector<absl::StatusOr<v1::Statushouder>> MysqlStatushouderStore::CreateMany(
+    std::vector<NewRegistration> registrations) {
+  std::vector<absl::StatusOr<v1::Statushouder>> results;
+  results.reserve(registrations.size());
+  if (registrations.size() > 1) {
+    std::vector<v1::Statushouder> created;
+    bool conflict = false;
+    absl::Status status = pool_.InTransaction("register statushouders", [&](PooledConnection& c) {
+      conflict = false;
+      created.clear();
+      const auto now = TimeUtil::GetCurrentTime();
+      for (const NewRegistration& r : registrations) {
+        v1::Statushouder& s = created.emplace_back(r.statushouder);
+        s.set_id(NewId());
+        s.set_version(1);
+        *s.mutable_create_time() = now;
+        *s.mutable_update_time() = now;
+      }
+      try {
+        ForEachChunk(
+            created.size(),
+            [&](size_t begin, int chunk) {
+              sql::PreparedStatement& claim = PrepareClaims(c, chunk);
+              for (int i = 0; i < chunk; ++i) {
+                const NewRegistration& r = registrations[begin + i];
+                claim.setString(4 * i + 1, created[begin + i].gemeente());
+                claim.setString(4 * i + 2, r.request_id);
+                claim.setString(4 * i + 3, r.request_hash);
+                claim.setString(4 * i + 4, created[begin + i].id());
+              }
+              claim.executeUpdate();
+            },
+            kRegistrationChunks);
+        ForEachChunk(
+            created.size(),
+            [&](size_t begin, int chunk) {
+              sql::PreparedStatement& insert = PrepareRegistrationInsert(c, chunk);
+              for (int i = 0; i < chunk; ++i) BindNewRow(insert, 11 * i + 1, created[begin + i]);
+              insert.executeUpdate();
+            },
+            kRegistrationChunks);
+      } catch (const sql::SQLException& e) {
+        if (e.getErrorCode() != kDuplicateKey) throw;
+        // A replay, a reused request_id or a BSN already registered: which one, and for whom,
+        // is Create's to say, one registration at a time.
+        conflict = true;
+        return absl::AbortedError("register statushouders: a key of the batch exists");
+      }
+      std::vector<v1::Event> events;
+      events.reserve(created.size());
+      for (const v1::Statushouder& s : created) {
+        events.push_back(StatushouderEvent(v1::StatushouderChanged::REGISTERED, s));
+      }
+      Outbox::AppendMany(c, events);
+      return absl::OkStatus();
+    });
+    if (status.ok()) {
+      outbox_.NotifyCommitted();
+      for (v1::Statushouder& s : created) results.push_back(std::move(s));
+      return results;
+    }
+    if (!conflict) {  // the database failed: it would have failed each of them
+      results.assign(registrations.size(), status);
+      return results;
+    }
+  }
+  for (NewRegistration& r : registrations) {
+    results.push_back(Create(r.request_id, r.request_hash, std::move(r.statushouder)));
+  }
+  return results;
 }
 
 absl::StatusOr<absl::flat_hash_map<std::string, v1::Statushouder>> MysqlStatushouderStore::GetMany(

@@ -62,6 +62,20 @@ class StatushouderStore {
                                                   const std::string& request_hash,
                                                   v1::Statushouder statushouder) = 0;
 
+  // One registration of a CreateMany batch: Create's arguments.
+  struct NewRegistration {
+    std::string request_id;
+    std::string request_hash;
+    v1::Statushouder statushouder;
+  };
+  // Create for up to kMaxCreateMany registrations at once, with Create's answers, in order. In the
+  // usual case they share one transaction of multi-row writes, and so one durable commit; when
+  // any of them is a replay, reuses a request_id or repeats a BSN, each is done on its own by
+  // Create.
+  static constexpr int kMaxCreateMany = 16;
+  virtual std::vector<absl::StatusOr<v1::Statushouder>> CreateMany(
+      std::vector<NewRegistration> registrations) = 0;
+
   // The records of `ids` (1 to kMaxGetMany, repeats allowed) that exist in the gemeente, by id,
   // read in one statement; an id absent from the result (no such record, or another gemeente's)
   // is NOT_FOUND to its caller.
