@@ -139,9 +139,12 @@ lag_run() {  # name rate label
   sed 's/^/   /' "$WORK/$name.lag.txt"
   drain
   echo "   drain     reporting after the run: $DRAIN"
-  RESULTS+=("$label: $(json_num "$WORK/$name.json" ok_per_s) ok/s of $rate offered, lag p99 $(lag_p99 "$WORK/$name.lag.json" applied) ms (cursor), $(lag_p99 "$WORK/$name.lag.json" report) ms (report)")
+  RESULTS+=("$label: $(json_num "$WORK/$name.json" ok_per_s) ok/s of $rate offered, lag p99 $(lag_p99 "$WORK/$name.lag.json" applied) (cursor), $(lag_p99 "$WORK/$name.lag.json" report) (report)")
 }
-lag_p99() { sed -n "s/.*\"$2\":{[^}]*\"p99_ms\":\([0-9.]*\).*/\1/p" "$1"; }
+lag_p99() {  # file key: "<p99> ms", or "no sample" when none was seen
+  sed -n "s/.*\"$2\":{\"n\":\([0-9]*\),[^}]*\"p99_ms\":\([0-9.]*\).*/\1 \2/p" "$1" |
+    awk '{ if ($1 > 0) printf "%s ms", $2; else printf "no sample" }'
+}
 
 echo "== reporting event lag: $(machine_line)"
 echo "   intake-service + reporting-service (consuming intake's StreamEvents), scratch schemas $SCHEMA, ${SCHEMA}_reporting; MariaDB durable"
@@ -169,7 +172,7 @@ if ((UPDATES)); then
   echo "   server    $cpu (including event_lag's 5 s drain)"
   drain
   echo "   drain     reporting after the run: $DRAIN"
-  RESULTS+=("updates: $(sed -n 's/.*"writer":{"ok_per_s":\([0-9.]*\).*/\1/p' "$WORK/updates.lag.json") ok/s of $RATE offered, lag p99 $(lag_p99 "$WORK/updates.lag.json" applied) ms (cursor), $(lag_p99 "$WORK/updates.lag.json" report) ms (report)")
+  RESULTS+=("updates: $(sed -n 's/.*"writer":{"ok_per_s":\([0-9.]*\).*/\1/p' "$WORK/updates.lag.json") ok/s of $RATE offered, lag p99 $(lag_p99 "$WORK/updates.lag.json" applied) (cursor), $(lag_p99 "$WORK/updates.lag.json" report) (report)")
 fi
 echo "-- result   intake peak $PEAK registrations/s closed loop, reporting pace $PEAK_DRAIN events/s; target: p99 <= 1000 ms at 2000 writes/s"
 for r in "${RESULTS[@]}"; do echo "   $r"; done
