@@ -59,15 +59,20 @@ intake_build() {  # smoke [extra targets...]
   command -v mariadb-slap >/dev/null || die "mariadb-slap is not installed (Debian mariadb-client)"
 }
 
+# A fresh (dropped and created) schema the app user owns.
+scratch_schema() {  # name
+  mysql_admin <<SQL
+DROP DATABASE IF EXISTS $1;
+CREATE DATABASE $1 CHARACTER SET utf8mb4;
+GRANT ALL ON $1.* TO 'inburgering'@'127.0.0.1';
+SQL
+}
+
 # The private MariaDB and a fresh scratch schema the app user owns.
 intake_database() {
   db_start
   APP_PASSWORD=$(secret mysql_app_password)
-  mysql_admin <<SQL
-DROP DATABASE IF EXISTS $SCHEMA;
-CREATE DATABASE $SCHEMA CHARACTER SET utf8mb4;
-GRANT ALL ON $SCHEMA.* TO 'inburgering'@'127.0.0.1';
-SQL
+  scratch_schema "$SCHEMA"
 }
 
 # intake-service on 127.0.0.1:<free port>, against the scratch schema.
@@ -98,11 +103,7 @@ logged_port() {  # name pid event
 # would measure the limiter); its audit log goes to a scratch schema like the service's.
 gateway_start() {
   [ -x "$GATEWAY_SERVER" ] || die "$GATEWAY_SERVER is not built in $BUILD"
-  mysql_admin <<SQL
-DROP DATABASE IF EXISTS ${SCHEMA}_gateway;
-CREATE DATABASE ${SCHEMA}_gateway CHARACTER SET utf8mb4;
-GRANT ALL ON ${SCHEMA}_gateway.* TO 'inburgering'@'127.0.0.1';
-SQL
+  scratch_schema "${SCHEMA}_gateway"
   GATEWAY_TOKEN="bench-$(openssl rand -hex 12)"
   local hash
   hash=$(printf '%s' "$GATEWAY_TOKEN" | sha256sum | cut -d' ' -f1)
@@ -130,11 +131,7 @@ PY
 # that use this measure intake's events only, and the consumer just keeps retrying it).
 reporting_start() {
   [ -x "$REPORTING_SERVER" ] || die "$REPORTING_SERVER is not built in $BUILD"
-  mysql_admin <<SQL
-DROP DATABASE IF EXISTS ${SCHEMA}_reporting;
-CREATE DATABASE ${SCHEMA}_reporting CHARACTER SET utf8mb4;
-GRANT ALL ON ${SCHEMA}_reporting.* TO 'inburgering'@'127.0.0.1';
-SQL
+  scratch_schema "${SCHEMA}_reporting"
   INBURGERING_MYSQL_PASSWORD="$APP_PASSWORD" "$REPORTING_SERVER" --listen 127.0.0.1:0 \
     --config "$ROOT/config/dev/reporting.json" --intake_target "127.0.0.1:$INTAKE_PORT" \
     --matching_target 127.0.0.1:9 --mysql_host 127.0.0.1 --mysql_port "$DB_PORT" \
