@@ -49,7 +49,8 @@ CPU_ALSO=(gateway "$GATEWAY_PID")
 log "loading $ROWS statushouders of $GEMEENTE through RegisterStatushouder"
 load_rows "$ROWS"
 
-grpc_run() {  # name target metadata...: loadgen, CALLERS in flight; sets CPU_<name>
+declare -A CPU=()  # per run: "gateway X cores, intake-service Y cores, mariadbd Z cores"
+grpc_run() {  # name target metadata...: loadgen, CALLERS in flight; sets CPU[name]
   local name=$1 target=$2
   shift 2
   log "loadgen: GetStatushouder $name, 4 connections x $((CALLERS / 4)), ${WARMUP}s warm-up + ${DURATION}s"
@@ -58,7 +59,7 @@ grpc_run() {  # name target metadata...: loadgen, CALLERS in flight; sets CPU_<n
     --ids_file "$WORK/ids.txt" --channels 4 --inflight $((CALLERS / 4)) \
     --duration "$DURATION" --warmup "$WARMUP" --json >"$WORK/$name.json" 2>"$WORK/$name.txt" ||
     die "loadgen $name failed: $(cat "$WORK/$name.txt")"
-  printf -v "CPU_$name" '%s' "$(cpu_since)"
+  CPU[$name]=$(cpu_since)
 }
 grpc_run direct "127.0.0.1:$INTAKE_PORT" --metadata "x-inburgering-gemeente=$GEMEENTE" \
   --metadata x-inburgering-role=consulent --metadata x-inburgering-subject=bench
@@ -75,7 +76,7 @@ wrk_run "$WARMUP" "$WORK/wrk_warmup.txt"
 cpu_snapshot
 TIMEFORMAT='%U %S'
 { time wrk_run "$DURATION" "$WORK/wrk.txt"; } 2>"$WORK/wrk_time.txt"
-CPU_json=$(cpu_since)
+CPU[json]=$(cpu_since)
 WRK_CPU=$(awk -v d="$DURATION" '{ printf "%.2f", ($1 + $2) / d }' "$WORK/wrk_time.txt")
 wrk_field() { sed -n "s/^wrk_result.* $1=\([0-9.]*\).*/\1/p" "$WORK/wrk.txt"; }
 JSON_N=$(wrk_field requests)
@@ -89,16 +90,16 @@ echo "   $ROWS statushouders of $GEMEENTE loaded through RegisterStatushouder: $
 echo "   GetStatushouder by id, ids rotating, $CALLERS calls in flight in every run; gateway audit log on, no rate limit"
 echo "-- gRPC direct to intake-service (4 connections x $((CALLERS / 4)))"
 sed 's/^/   /' "$WORK/direct.txt"
-echo "   server    $CPU_direct"
+echo "   server    ${CPU[direct]}"
 echo "-- gRPC through the gateway, bearer token (4 connections x $((CALLERS / 4)))"
 sed 's/^/   /' "$WORK/gateway.txt"
-echo "   server    $CPU_gateway"
+echo "   server    ${CPU[gateway]}"
 echo "-- JSON over HTTP/1.1 through the gateway, bearer token (wrk, $CALLERS connections)"
 echo "   calls     $((JSON_N - JSON_BAD)) ok, $JSON_BAD failed (non-2xx or socket errors) in ${JSON_S} s"
 echo "   rate      $JSON_RATE ok/s"
 echo "   latency   p50 $(ms "$(wrk_field p50_us)")  p90 $(ms "$(wrk_field p90_us)")  p99 $(ms "$(wrk_field p99_us)")  max $(ms "$(wrk_field max_us)")  (all calls)"
 echo "   client    $WRK_CPU CPU cores"
-echo "   server    $CPU_json"
+echo "   server    ${CPU[json]}"
 awk -v d="$(json_num "$WORK/direct.json" ok_per_s)" -v g="$(json_num "$WORK/gateway.json" ok_per_s)" \
   -v j="$JSON_RATE" -v dp="$(json_num "$WORK/direct.json" p50)" \
   -v gp="$(json_num "$WORK/gateway.json" p50)" -v jp="$(wrk_field p50_us)" \
