@@ -1,6 +1,7 @@
 #include "common/outbox.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/log.h"
 #include "common/principal.h"
 #include "common/status.h"
@@ -47,6 +48,13 @@ int64_t NumberRows(PooledConnection& c, const std::vector<uint64_t>& ids, int64_
   return head;
 }
 
+// Now, to the microsecond. (protobuf 3.21's TimeUtil::GetCurrentTime() is time(nullptr): whole
+// seconds, which made every event's occur_time, and so reporting's as_of and any lag measured
+// from it, up to a second early.)
+google::protobuf::Timestamp NowTimestamp() {
+  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now()));
+}
+
 }  // namespace
 
 const std::vector<Migration>& OutboxMigrations() { return common_schema::Migrations(); }
@@ -59,7 +67,7 @@ void Outbox::Append(PooledConnection& connection, const v1::Event& event) {
   v1::Event stored = event;
   stored.clear_sequence();
   if (!stored.has_occur_time()) {
-    *stored.mutable_occur_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+    *stored.mutable_occur_time() = NowTimestamp();
   }
   auto& insert =
       connection.Prepare("INSERT INTO outbox (aggregate_id, gemeente, payload) VALUES (?, ?, ?)");
@@ -81,7 +89,7 @@ void Outbox::AppendMany(PooledConnection& connection, const std::vector<v1::Even
   static const std::string kInsert256 = rows(256);
   static const std::string kInsert16 = rows(16);
   static const std::string kInsert1 = rows(1);
-  const auto now = google::protobuf::util::TimeUtil::GetCurrentTime();
+  const auto now = NowTimestamp();
   size_t next = 0;
   for (int chunk : {256, 16, 1}) {
     while (events.size() - next >= static_cast<size_t>(chunk)) {

@@ -18,8 +18,18 @@ INTAKE_PORT=""
 GATEWAY_SERVER="$BUILD/gateway/gateway_server"
 GATEWAY_PID=""
 GATEWAY_PORT=""
+GATEWAY_HTTP_PORT=""
+REPORTING_SERVER="$BUILD/reporting-service/reporting_server"
+REPORTING_PID=""
+REPORTING_PORT=""
+# Other processes whose CPU cpu_since reports (before intake-service): name pid name pid ...
+CPU_ALSO=()
 
 intake_cleanup() {
+  if [ -n "$REPORTING_PID" ] && kill -0 "$REPORTING_PID" 2>/dev/null; then
+    kill -TERM "$REPORTING_PID"
+    wait "$REPORTING_PID" 2>/dev/null || true
+  fi
   if [ -n "$GATEWAY_PID" ] && kill -0 "$GATEWAY_PID" 2>/dev/null; then
     kill -TERM "$GATEWAY_PID"
     wait "$GATEWAY_PID" 2>/dev/null || true
@@ -49,15 +59,20 @@ intake_build() {  # smoke [extra targets...]
   command -v mariadb-slap >/dev/null || die "mariadb-slap is not installed (Debian mariadb-client)"
 }
 
+# A fresh (dropped and created) schema the app user owns.
+scratch_schema() {  # name
+  mysql_admin <<SQL
+DROP DATABASE IF EXISTS $1;
+CREATE DATABASE $1 CHARACTER SET utf8mb4;
+GRANT ALL ON $1.* TO 'inburgering'@'127.0.0.1';
+SQL
+}
+
 # The private MariaDB and a fresh scratch schema the app user owns.
 intake_database() {
   db_start
   APP_PASSWORD=$(secret mysql_app_password)
-  mysql_admin <<SQL
-DROP DATABASE IF EXISTS $SCHEMA;
-CREATE DATABASE $SCHEMA CHARACTER SET utf8mb4;
-GRANT ALL ON $SCHEMA.* TO 'inburgering'@'127.0.0.1';
-SQL
+  scratch_schema "$SCHEMA"
 }
 
 # intake-service on 127.0.0.1:<free port>, against the scratch schema.
@@ -67,14 +82,20 @@ intake_start() {
     --mysql_user inburgering --mysql_schema "$SCHEMA" --mysql_pool_size 64 \
     >"$WORK/intake.out" 2>"$WORK/intake.log" &
   INTAKE_PID=$!
+  INTAKE_PORT=$(logged_port intake "$INTAKE_PID" server_started)
+}
+
+# The port a server started by this file logged (event server_started or http_started) in
+# $WORK/NAME.log or .out; waits up to 20 s, dies when the process exits first.
+logged_port() {  # name pid event
+  local port
   for _ in $(seq 1 200); do
-    INTAKE_PORT=$(sed -n 's/.*"server_started".*"port":\([0-9]*\).*/\1/p' "$WORK/intake.log" \
-      "$WORK/intake.out" | head -1)
-    [ -n "$INTAKE_PORT" ] && break
-    kill -0 "$INTAKE_PID" 2>/dev/null || die "intake_server exited: $(tail -5 "$WORK/intake.log")"
+    port=$(sed -n "s/.*\"$3\".*\"port\":\([0-9]*\).*/\1/p" "$WORK/$1.log" "$WORK/$1.out" | head -1)
+    [ -n "$port" ] && { echo "$port"; return 0; }
+    kill -0 "$2" 2>/dev/null || die "$1 exited: $(tail -5 "$WORK/$1.log")"
     sleep 0.1
   done
-  [ -n "$INTAKE_PORT" ] || die "intake_server logged no port within 20 s: $(tail -5 "$WORK/intake.log")"
+  die "$1 logged no port within 20 s: $(tail -5 "$WORK/$1.log")"
 }
 
 # The gateway on 127.0.0.1:<free port> in front of that intake-service, with one bench token
@@ -82,11 +103,7 @@ intake_start() {
 # would measure the limiter); its audit log goes to a scratch schema like the service's.
 gateway_start() {
   [ -x "$GATEWAY_SERVER" ] || die "$GATEWAY_SERVER is not built in $BUILD"
-  mysql_admin <<SQL
-DROP DATABASE IF EXISTS ${SCHEMA}_gateway;
-CREATE DATABASE ${SCHEMA}_gateway CHARACTER SET utf8mb4;
-GRANT ALL ON ${SCHEMA}_gateway.* TO 'inburgering'@'127.0.0.1';
-SQL
+  scratch_schema "${SCHEMA}_gateway"
   GATEWAY_TOKEN="bench-$(openssl rand -hex 12)"
   local hash
   hash=$(printf '%s' "$GATEWAY_TOKEN" | sha256sum | cut -d' ' -f1)
@@ -105,14 +122,33 @@ PY
     --mysql_user inburgering --mysql_schema "${SCHEMA}_gateway" \
     >"$WORK/gateway.out" 2>"$WORK/gateway.log" &
   GATEWAY_PID=$!
-  for _ in $(seq 1 200); do
-    GATEWAY_PORT=$(sed -n 's/.*"server_started".*"port":\([0-9]*\).*/\1/p' "$WORK/gateway.log" \
-      "$WORK/gateway.out" | head -1)
-    [ -n "$GATEWAY_PORT" ] && break
-    kill -0 "$GATEWAY_PID" 2>/dev/null || die "gateway_server exited: $(tail -5 "$WORK/gateway.log")"
-    sleep 0.1
-  done
-  [ -n "$GATEWAY_PORT" ] || die "gateway_server logged no port within 20 s: $(tail -5 "$WORK/gateway.log")"
+  GATEWAY_PORT=$(logged_port gateway "$GATEWAY_PID" server_started)
+  GATEWAY_HTTP_PORT=$(logged_port gateway "$GATEWAY_PID" http_started)
+}
+
+# reporting-service on 127.0.0.1:<free port>, on its own scratch schema ${SCHEMA}_reporting,
+# consuming the intake-service above (matching's stream points at a closed port: the scenarios
+# that use this measure intake's events only, and the consumer just keeps retrying it).
+reporting_start() {
+  [ -x "$REPORTING_SERVER" ] || die "$REPORTING_SERVER is not built in $BUILD"
+  scratch_schema "${SCHEMA}_reporting"
+  INBURGERING_MYSQL_PASSWORD="$APP_PASSWORD" "$REPORTING_SERVER" --listen 127.0.0.1:0 \
+    --config "$ROOT/config/dev/reporting.json" --intake_target "127.0.0.1:$INTAKE_PORT" \
+    --matching_target 127.0.0.1:9 --mysql_host 127.0.0.1 --mysql_port "$DB_PORT" \
+    --mysql_user inburgering --mysql_schema "${SCHEMA}_reporting" \
+    >"$WORK/reporting.out" 2>"$WORK/reporting.log" &
+  REPORTING_PID=$!
+  REPORTING_PORT=$(logged_port reporting "$REPORTING_PID" server_started)
+}
+
+# ROWS datagen statushouders (seed 1, one gemeente) through RegisterStatushouder (load_region,
+# 64 in flight); their ids, one a line, in $WORK/ids.txt, load_region's summary in $WORK/load.txt.
+load_rows() {  # rows
+  "$DATAGEN" --seed 1 --gemeenten 1 --statushouders "$1" >"$WORK/rows.jsonl"
+  "$LOAD_REGION" --target "127.0.0.1:$INTAKE_PORT" --input "$WORK/rows.jsonl" --inflight 64 \
+    --ids_out "$WORK/loaded.txt" 2>"$WORK/load.txt" || die "loading failed: $(cat "$WORK/load.txt")"
+  awk '{ print $2 }' "$WORK/loaded.txt" >"$WORK/ids.txt"
+  [ "$(wc -l <"$WORK/ids.txt")" -eq "$1" ] || die "loaded $(wc -l <"$WORK/ids.txt") of $1 rows"
 }
 
 # A numeric field of loadgen's --json line: json_num FILE key (e.g. ok_per_s, p50).
@@ -156,8 +192,17 @@ cpu_snapshot() {
   SNAP_T=$(now)
   SNAP_SERVICE=$(cpu_seconds "$INTAKE_PID")
   SNAP_DB=$(cpu_seconds "$(cat "$DB_DIR/mariadbd.pid")")
+  SNAP_ALSO=()
+  local i
+  for ((i = 1; i < ${#CPU_ALSO[@]}; i += 2)); do SNAP_ALSO+=("$(cpu_seconds "${CPU_ALSO[i]}")"); done
 }
 cpu_since() {
+  local i t1
+  t1=$(now)
+  for ((i = 1; i < ${#CPU_ALSO[@]}; i += 2)); do
+    awk -v n="${CPU_ALSO[i - 1]}" -v t0="$SNAP_T" -v t1="$t1" -v c0="${SNAP_ALSO[i / 2]}" \
+      -v c1="$(cpu_seconds "${CPU_ALSO[i]}")" 'BEGIN { printf "%s %.2f cores, ", n, (c1 - c0) / (t1 - t0) }'
+  done
   awk -v t0="$SNAP_T" -v t1="$(now)" -v s0="$SNAP_SERVICE" -v s1="$(cpu_seconds "$INTAKE_PID")" \
     -v d0="$SNAP_DB" -v d1="$(cpu_seconds "$(cat "$DB_DIR/mariadbd.pid")")" \
     'BEGIN { printf "intake-service %.2f cores, mariadbd %.2f cores", (s1 - s0) / (t1 - t0), (d1 - d0) / (t1 - t0) }'

@@ -46,11 +46,7 @@ intake_start
 ((GATEWAY)) && gateway_start
 
 log "loading $ROWS statushouders of $GEMEENTE through RegisterStatushouder"
-"$DATAGEN" --seed 1 --gemeenten 1 --statushouders "$ROWS" >"$WORK/rows.jsonl"
-"$LOAD_REGION" --target "127.0.0.1:$INTAKE_PORT" --input "$WORK/rows.jsonl" --inflight 64 \
-  --ids_out "$WORK/loaded.txt" 2>"$WORK/load.txt" || die "loading failed: $(cat "$WORK/load.txt")"
-awk '{ print $2 }' "$WORK/loaded.txt" >"$WORK/ids.txt"
-[ "$(wc -l <"$WORK/ids.txt")" -eq "$ROWS" ] || die "loaded $(wc -l <"$WORK/ids.txt") of $ROWS rows"
+load_rows "$ROWS"
 
 log "loadgen: GetStatushouder, 4 channels x 4 in flight, ${WARMUP}s warm-up + ${DURATION}s"
 cpu_snapshot
