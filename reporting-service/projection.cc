@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <tuple>
 #include <vector>
 
@@ -30,20 +32,154 @@ void AddDelta(const AggregateDelta& delta, AggregateDelta& pending) {
   for (const auto& [key, change] : delta) pending[key] += change;
 }
 
+// Multi-row statements go in chunks of these sizes; each statement kind has one constant text per
+// size, built from fixed fragments (values travel only as parameters).
+constexpr size_t kChunks[] = {64, 16, 4, 1};
+
+template <typename Each>
+void ForEachChunk(size_t n, Each each) {  // each(begin, size) over [0, n)
+  size_t next = 0;
+  for (size_t chunk : kChunks) {
+    for (; n - next >= chunk; next += chunk) each(next, chunk);
+  }
+}
+
+// One statement kind in its four sizes: `text(n)` makes the text for n rows or ids.
+class ChunkedStatement {
+ public:
+  explicit ChunkedStatement(std::string (*text)(int))
+      : kText64(text(64)), kText16(text(16)), kText4(text(4)), kText1(text(1)) {}
+  sql::PreparedStatement& For(PooledConnection& c, size_t n) const {
+    return n == 64   ? c.Prepare(kText64)
+           : n == 16 ? c.Prepare(kText16)
+           : n == 4  ? c.Prepare(kText4)
+                     : c.Prepare(kText1);
+  }
+
+ private:
+  const std::string kText64, kText16, kText4, kText1;
+};
+
+std::string Repeat(const std::string& first, const std::string& rest, int n) {
+  std::string out = first;
+  for (int i = 1; i < n; ++i) out += rest;
+  return out;
+}
+
+// Locked: the intake and matching consumers both change persons, each in its own transaction; the
+// second to come waits and then reads what the first committed.
+std::string SelectPersons(int n) {
+  return "SELECT id, gemeente, record, keys_text FROM persons WHERE ledger = ? AND id IN (" +
+         Repeat("?", ", ?", n) + ") FOR UPDATE";
+}
+// A row for every person a batch names, before it is read: a person's first event (of either
+// stream) makes it, so the other consumer finds a row to wait on instead of making a second.
+std::string InsertPersonStubs(int n) {
+  return "INSERT IGNORE INTO persons (ledger, id, gemeente, record, keys_text) VALUES " +
+         Repeat("(?, ?, ?, NULL, '')", ", (?, ?, ?, NULL, '')", n);
+}
+std::string SelectPlacementsOfPersons(int n) {
+  return "SELECT id, record, keys_text FROM placements WHERE ledger = ? AND statushouder_id IN (" +
+         Repeat("?", ", ?", n) + ")";
+}
+std::string SelectPlacementsById(int n) {
+  return "SELECT id, record, keys_text FROM placements WHERE ledger = ? AND id IN (" +
+         Repeat("?", ", ?", n) + ")";
+}
+std::string SelectPlacedAt(int n) {
+  return "SELECT DISTINCT statushouder_id FROM placements WHERE ledger = ? AND werkplek_id IN (" +
+         Repeat("?", ", ?", n) + ")";
+}
+std::string SelectWerkplekken(int n) {
+  return "SELECT id, record FROM werkplekken WHERE ledger = ? AND id IN (" + Repeat("?", ", ?", n) +
+         ")";
+}
+std::string UpsertPersons(int n) {
+  return "INSERT INTO persons (ledger, id, gemeente, record, keys_text) VALUES " +
+         Repeat("(?, ?, ?, ?, ?)", ", (?, ?, ?, ?, ?)", n) +
+         " ON DUPLICATE KEY UPDATE record = VALUES(record), keys_text = VALUES(keys_text)";
+}
+std::string UpsertPlacements(int n) {
+  return "INSERT INTO placements (ledger, id, gemeente, statushouder_id, werkplek_id, record, "
+         "keys_text) VALUES " +
+         Repeat("(?, ?, ?, ?, ?, ?, ?)", ", (?, ?, ?, ?, ?, ?, ?)", n) +
+         " ON DUPLICATE KEY UPDATE gemeente = VALUES(gemeente), "
+         "statushouder_id = VALUES(statushouder_id), werkplek_id = VALUES(werkplek_id), "
+         "record = VALUES(record), keys_text = VALUES(keys_text)";
+}
+std::string AddCounters(int n) {
+  return "INSERT INTO aggregates (ledger, gemeente, month, dimension, value, count) VALUES " +
+         Repeat("(?, ?, ?, ?, ?, ?)", ", (?, ?, ?, ?, ?, ?)", n) +
+         " ON DUPLICATE KEY UPDATE count = count + VALUES(count)";
+}
+// gemeente, bucket, dimension, value
+using CounterKey = std::tuple<std::string, std::string, std::string, std::string>;
+std::string UpsertWerkplekken(int n) {
+  return "INSERT INTO werkplekken (ledger, id, record) VALUES " +
+         Repeat("(?, ?, ?)", ", (?, ?, ?)", n) + " ON DUPLICATE KEY UPDATE record = VALUES(record)";
+}
+
+// Runs `select` (ledger, then ids) over `ids` in chunks and hands each row to `row`.
+template <typename Row>
+void SelectByIds(PooledConnection& c, const ChunkedStatement& select, int ledger,
+                 const std::vector<std::string>& ids, Row row) {
+  ForEachChunk(ids.size(), [&](size_t begin, size_t n) {
+    sql::PreparedStatement& statement = select.For(c, n);
+    statement.setInt(1, ledger);
+    for (size_t i = 0; i < n; ++i) statement.setString(static_cast<int>(i) + 2, ids[begin + i]);
+    std::unique_ptr<sql::ResultSet> rs(statement.executeQuery());
+    while (rs->next()) row(*rs);
+  });
+}
+
+template <typename Map>
+std::vector<std::string> Keys(const Map& map) {
+  std::vector<std::string> keys;
+  keys.reserve(map.size());
+  for (const auto& [key, value] : map) keys.push_back(key);
+  return keys;
+}
+
 }  // namespace
+
+// The rows a batch touches, loaded once, changed in memory event by event, written once.
+struct Projection::Batch {
+  struct Person {
+    std::string gemeente;               // fixed when the row is first made
+    std::optional<std::string> record;  // serialized Statushouder; none for a stub
+    std::string keys_text;              // as stored before the batch
+    bool dirty = false;
+    bool recompute = false;
+  };
+  struct Placement {
+    v1::Placement record;
+    std::string keys_text;
+    bool dirty = false;
+  };
+  std::map<std::string, Person> persons;
+  std::map<std::string, Placement> placements;  // by id, the order the table returns them in
+  std::map<std::string, std::optional<v1::Werkplek>> werkplekken;
+  std::set<std::string> werkplekken_dirty;
+  AggregateDelta delta;
+};
 
 absl::Status Projection::ApplyBatch(const std::string& stream, const std::vector<v1::Event>& events,
                                     PooledConnection& c) const {
-  AggregateDelta pending;
+  Batch batch;
+  Load(events, c, batch);
   int64_t head_us = -1;
   for (const v1::Event& event : events) {
-    ApplyEvent(event, c, pending);
+    ApplyEvent(event, batch);
     if (event.has_occur_time()) {
       head_us = std::max<int64_t>(
           head_us, event.occur_time().seconds() * 1000000 + event.occur_time().nanos() / 1000);
     }
   }
-  WriteDelta(c, pending);
+  for (const auto& [id, person] : batch.persons) {
+    if (person.recompute) Recompute(id, batch);
+  }
+  Store(batch, c);
+  WriteDelta(c, batch.delta);
   if (head_us >= 0) {
     auto& head = c.Prepare(
         "INSERT INTO stream_heads (ledger, stream, occur_time) VALUES (?, ?, ?) "
@@ -56,83 +192,119 @@ absl::Status Projection::ApplyBatch(const std::string& stream, const std::vector
   return absl::OkStatus();
 }
 
-void Projection::ApplyEvent(const v1::Event& event, PooledConnection& c,
-                            AggregateDelta& pending) const {
+void Projection::Load(const std::vector<v1::Event>& events, PooledConnection& c,
+                      Batch& batch) const {
+  static const ChunkedStatement kStubs(InsertPersonStubs);
+  static const ChunkedStatement kPersons(SelectPersons);
+  static const ChunkedStatement kPlacementsOfPersons(SelectPlacementsOfPersons);
+  static const ChunkedStatement kPlacementsById(SelectPlacementsById);
+  static const ChunkedStatement kPlacedAt(SelectPlacedAt);
+  static const ChunkedStatement kWerkplekken(SelectWerkplekken);
+  std::set<std::string> person_ids, placement_ids, werkplek_ids, changed_werkplekken;
+  std::map<std::string, std::string> new_persons;  // id -> gemeente of its first event here
+  for (const v1::Event& event : events) {
+    switch (event.payload_case()) {
+      case v1::Event::kStatushouderChanged: {
+        const v1::Statushouder& s = event.statushouder_changed().statushouder();
+        if (s.id().empty() || s.gemeente().empty()) break;
+        person_ids.insert(s.id());
+        new_persons.try_emplace(s.id(), s.gemeente());
+        break;
+      }
+      case v1::Event::kPlacementChanged: {
+        const v1::Placement& p = event.placement_changed().placement();
+        if (p.id().empty() || p.gemeente().empty()) break;
+        placement_ids.insert(p.id());
+        person_ids.insert(p.statushouder_id());
+        werkplek_ids.insert(p.werkplek_id());
+        new_persons.try_emplace(p.statushouder_id(), p.gemeente());
+        break;
+      }
+      case v1::Event::kWerkplekChanged:
+        changed_werkplekken.insert(event.werkplek_changed().werkplek().id());
+        break;
+      default:
+        break;
+    }
+  }
+  // Whether a place is talend, and its type, feed the figures of the people placed there.
+  SelectByIds(c, kPlacedAt, ledger_, {changed_werkplekken.begin(), changed_werkplekken.end()},
+              [&](sql::ResultSet& rs) { person_ids.insert(Blob(rs, 1)); });
+  const std::vector<std::pair<std::string, std::string>> stubs(new_persons.begin(),
+                                                               new_persons.end());
+  ForEachChunk(stubs.size(), [&](size_t begin, size_t n) {
+    sql::PreparedStatement& insert = kStubs.For(c, n);
+    for (size_t i = 0; i < n; ++i) {
+      const int p = static_cast<int>(3 * i);
+      insert.setInt(p + 1, ledger_);
+      insert.setString(p + 2, stubs[begin + i].first);
+      insert.setString(p + 3, stubs[begin + i].second);
+    }
+    insert.executeUpdate();
+  });
+  SelectByIds(c, kPersons, ledger_, {person_ids.begin(), person_ids.end()},
+              [&](sql::ResultSet& rs) {
+                Batch::Person& person = batch.persons[Blob(rs, 1)];
+                person.gemeente = Blob(rs, 2);
+                if (!rs.isNull(3)) person.record = Blob(rs, 3);
+                person.keys_text = Blob(rs, 4);
+              });
+  auto placement_row = [&](sql::ResultSet& rs) {
+    Batch::Placement& placement = batch.placements[Blob(rs, 1)];
+    placement.record.ParseFromString(Blob(rs, 2));
+    placement.keys_text = Blob(rs, 3);
+    werkplek_ids.insert(placement.record.werkplek_id());
+  };
+  SelectByIds(c, kPlacementsOfPersons, ledger_, {person_ids.begin(), person_ids.end()},
+              placement_row);
+  SelectByIds(c, kPlacementsById, ledger_, {placement_ids.begin(), placement_ids.end()},
+              placement_row);
+  werkplek_ids.insert(changed_werkplekken.begin(), changed_werkplekken.end());
+  for (const std::string& id : werkplek_ids) batch.werkplekken[id];
+  SelectByIds(c, kWerkplekken, ledger_, Keys(batch.werkplekken), [&](sql::ResultSet& rs) {
+    v1::Werkplek werkplek;
+    if (werkplek.ParseFromString(Blob(rs, 2))) batch.werkplekken[Blob(rs, 1)] = werkplek;
+  });
+}
+
+void Projection::ApplyEvent(const v1::Event& event, Batch& batch) const {
   switch (event.payload_case()) {
     case v1::Event::kStatushouderChanged: {
       const v1::Statushouder& s = event.statushouder_changed().statushouder();
       if (s.id().empty() || s.gemeente().empty()) break;
-      auto& upsert = c.Prepare(
-          "INSERT INTO persons (ledger, id, gemeente, record, keys_text) VALUES (?, ?, ?, ?, '') "
-          "ON DUPLICATE KEY UPDATE record = VALUES(record)");
-      upsert.setInt(1, ledger_);
-      upsert.setString(2, s.id());
-      upsert.setString(3, s.gemeente());
-      upsert.setString(4, s.SerializeAsString());
-      upsert.executeUpdate();
-      RecomputePerson(c, s.id(), pending);
+      auto [it, inserted] = batch.persons.try_emplace(s.id());
+      if (inserted) it->second.gemeente = s.gemeente();
+      it->second.record = s.SerializeAsString();
+      it->second.dirty = it->second.recompute = true;
       break;
     }
     case v1::Event::kPlacementChanged: {
       const v1::Placement& p = event.placement_changed().placement();
       if (p.id().empty() || p.gemeente().empty()) break;
-      std::vector<AggregateKey> old_keys;
-      {
-        auto& select = c.Prepare("SELECT keys_text FROM placements WHERE ledger = ? AND id = ?");
-        select.setInt(1, ledger_);
-        select.setString(2, p.id());
-        std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
-        if (rs->next()) old_keys = DecodeKeys(p.gemeente(), Blob(*rs, 1));
-      }
+      Batch::Placement& placement = batch.placements[p.id()];
       const std::vector<AggregateKey> new_keys = PlacementContributions(p);
-      auto& upsert = c.Prepare(
-          "INSERT INTO placements "
-          "(ledger, id, gemeente, statushouder_id, werkplek_id, record, keys_text) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE gemeente = VALUES(gemeente), "
-          "statushouder_id = VALUES(statushouder_id), werkplek_id = VALUES(werkplek_id), "
-          "record = VALUES(record), keys_text = VALUES(keys_text)");
-      upsert.setInt(1, ledger_);
-      upsert.setString(2, p.id());
-      upsert.setString(3, p.gemeente());
-      upsert.setString(4, p.statushouder_id());
-      upsert.setString(5, p.werkplek_id());
-      upsert.setString(6, p.SerializeAsString());
-      upsert.setString(7, EncodeKeys(new_keys));
-      upsert.executeUpdate();
-      AddDelta(Diff(old_keys, new_keys), pending);
+      AddDelta(Diff(DecodeKeys(p.gemeente(), placement.keys_text), new_keys), batch.delta);
+      placement.record = p;
+      placement.keys_text = EncodeKeys(new_keys);
+      placement.dirty = true;
       // The placement may arrive before the statushouder (separate streams): keep a stub row
       // whose figures appear once the record does.
-      auto& stub = c.Prepare(
-          "INSERT IGNORE INTO persons (ledger, id, gemeente, record, keys_text) "
-          "VALUES (?, ?, ?, NULL, '')");
-      stub.setInt(1, ledger_);
-      stub.setString(2, p.statushouder_id());
-      stub.setString(3, p.gemeente());
-      stub.executeUpdate();
-      RecomputePerson(c, p.statushouder_id(), pending);
+      auto [person, inserted] = batch.persons.try_emplace(p.statushouder_id());
+      if (inserted) person->second.gemeente = p.gemeente();
+      person->second.dirty = person->second.dirty || inserted;
+      person->second.recompute = true;
       break;
     }
     case v1::Event::kWerkplekChanged: {
       const v1::Werkplek& w = event.werkplek_changed().werkplek();
       if (w.id().empty()) break;
-      auto& upsert = c.Prepare(
-          "INSERT INTO werkplekken (ledger, id, record) VALUES (?, ?, ?) "
-          "ON DUPLICATE KEY UPDATE record = VALUES(record)");
-      upsert.setInt(1, ledger_);
-      upsert.setString(2, w.id());
-      upsert.setString(3, w.SerializeAsString());
-      upsert.executeUpdate();
-      // Whether the place is talend, and its type, feed the figures of the people placed there.
-      std::vector<std::string> people;
-      {
-        auto& select = c.Prepare(
-            "SELECT DISTINCT statushouder_id FROM placements WHERE ledger = ? AND werkplek_id = ?");
-        select.setInt(1, ledger_);
-        select.setString(2, w.id());
-        std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
-        while (rs->next()) people.push_back(Blob(*rs, 1));
+      batch.werkplekken[w.id()] = w;
+      batch.werkplekken_dirty.insert(w.id());
+      for (const auto& [id, placement] : batch.placements) {
+        if (placement.record.werkplek_id() != w.id()) continue;
+        auto it = batch.persons.find(placement.record.statushouder_id());
+        if (it != batch.persons.end()) it->second.recompute = true;
       }
-      for (const std::string& id : people) RecomputePerson(c, id, pending);
       break;
     }
     default:
@@ -140,55 +312,94 @@ void Projection::ApplyEvent(const v1::Event& event, PooledConnection& c,
   }
 }
 
-void Projection::RecomputePerson(PooledConnection& c, const std::string& id,
-                                 AggregateDelta& pending) const {
-  std::string gemeente, keys_text;
-  v1::Statushouder record;
-  bool known = false;
-  {
-    auto& select =
-        c.Prepare("SELECT gemeente, record, keys_text FROM persons WHERE ledger = ? AND id = ?");
-    select.setInt(1, ledger_);
-    select.setString(2, id);
-    std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
-    if (!rs->next()) return;
-    gemeente = Blob(*rs, 1);
-    if (!rs->isNull(2)) known = record.ParseFromString(Blob(*rs, 2));
-    keys_text = Blob(*rs, 3);
-  }
+void Projection::Recompute(const std::string& id, Batch& batch) const {
+  Batch::Person& person = batch.persons.at(id);
   std::vector<AggregateKey> new_keys;
-  if (known) {
+  v1::Statushouder record;
+  if (person.record.has_value() && record.ParseFromString(*person.record)) {
     std::vector<PlacementWithWerkplek> placements;
-    auto& select = c.Prepare(
-        "SELECT p.record, w.record FROM placements p LEFT JOIN werkplekken w "
-        "ON w.ledger = p.ledger AND w.id = p.werkplek_id "
-        "WHERE p.ledger = ? AND p.statushouder_id = ?");
-    select.setInt(1, ledger_);
-    select.setString(2, id);
-    std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
-    while (rs->next()) {
-      PlacementWithWerkplek pw;
-      pw.placement.ParseFromString(Blob(*rs, 1));
-      if (!rs->isNull(2)) pw.werkplek_known = pw.werkplek.ParseFromString(Blob(*rs, 2));
-      placements.push_back(std::move(pw));
+    for (const auto& [placement_id, placement] : batch.placements) {
+      if (placement.record.statushouder_id() != id) continue;
+      PlacementWithWerkplek& pw = placements.emplace_back();
+      pw.placement = placement.record;
+      const auto& werkplek = batch.werkplekken[placement.record.werkplek_id()];
+      if (werkplek.has_value()) {
+        pw.werkplek_known = true;
+        pw.werkplek = *werkplek;
+      }
     }
     new_keys = PersonContributions(record, DerivePlacementFacts(placements));
   }
-  const std::string new_text = EncodeKeys(new_keys);
-  if (new_text == keys_text) return;
-  AddDelta(Diff(DecodeKeys(gemeente, keys_text), new_keys), pending);
-  auto& update = c.Prepare("UPDATE persons SET keys_text = ? WHERE ledger = ? AND id = ?");
-  update.setString(1, new_text);
-  update.setInt(2, ledger_);
-  update.setString(3, id);
-  update.executeUpdate();
+  std::string new_text = EncodeKeys(new_keys);
+  if (new_text == person.keys_text) return;
+  AddDelta(Diff(DecodeKeys(person.gemeente, person.keys_text), new_keys), batch.delta);
+  person.keys_text = std::move(new_text);
+  person.dirty = true;
+}
+
+void Projection::Store(const Batch& batch, PooledConnection& c) const {
+  static const ChunkedStatement kPersons(UpsertPersons);
+  static const ChunkedStatement kPlacements(UpsertPlacements);
+  static const ChunkedStatement kWerkplekken(UpsertWerkplekken);
+  std::vector<std::pair<const std::string*, const Batch::Person*>> persons;
+  for (const auto& [id, person] : batch.persons) {
+    if (person.dirty) persons.emplace_back(&id, &person);
+  }
+  ForEachChunk(persons.size(), [&](size_t begin, size_t n) {
+    sql::PreparedStatement& upsert = kPersons.For(c, n);
+    for (size_t i = 0; i < n; ++i) {
+      const auto& [id, person] = persons[begin + i];
+      const int p = static_cast<int>(5 * i);
+      upsert.setInt(p + 1, ledger_);
+      upsert.setString(p + 2, *id);
+      upsert.setString(p + 3, person->gemeente);
+      if (person->record.has_value()) {
+        upsert.setString(p + 4, *person->record);
+      } else {
+        upsert.setNull(p + 4, sql::DataType::LONGVARBINARY);
+      }
+      upsert.setString(p + 5, person->keys_text);
+    }
+    upsert.executeUpdate();
+  });
+  std::vector<const Batch::Placement*> placements;
+  for (const auto& [id, placement] : batch.placements) {
+    if (placement.dirty) placements.push_back(&placement);
+  }
+  ForEachChunk(placements.size(), [&](size_t begin, size_t n) {
+    sql::PreparedStatement& upsert = kPlacements.For(c, n);
+    for (size_t i = 0; i < n; ++i) {
+      const v1::Placement& record = placements[begin + i]->record;
+      const int p = static_cast<int>(7 * i);
+      upsert.setInt(p + 1, ledger_);
+      upsert.setString(p + 2, record.id());
+      upsert.setString(p + 3, record.gemeente());
+      upsert.setString(p + 4, record.statushouder_id());
+      upsert.setString(p + 5, record.werkplek_id());
+      upsert.setString(p + 6, record.SerializeAsString());
+      upsert.setString(p + 7, placements[begin + i]->keys_text);
+    }
+    upsert.executeUpdate();
+  });
+  const std::vector<std::string> werkplekken(batch.werkplekken_dirty.begin(),
+                                             batch.werkplekken_dirty.end());
+  ForEachChunk(werkplekken.size(), [&](size_t begin, size_t n) {
+    sql::PreparedStatement& upsert = kWerkplekken.For(c, n);
+    for (size_t i = 0; i < n; ++i) {
+      const int p = static_cast<int>(3 * i);
+      upsert.setInt(p + 1, ledger_);
+      upsert.setString(p + 2, werkplekken[begin + i]);
+      upsert.setString(p + 3, batch.werkplekken.at(werkplekken[begin + i])->SerializeAsString());
+    }
+    upsert.executeUpdate();
+  });
 }
 
 void Projection::WriteDelta(PooledConnection& c, const AggregateDelta& delta) const {
   // Counter changes per (gemeente, bucket, dimension, value), in key order (so that concurrent
   // writers lock rows in one order), and histogram changes per (gemeente, bucket, dimension):
   // days -> change. Each key counts for its month and its year roll-up (see YearBucket).
-  std::map<std::tuple<std::string, std::string, std::string, std::string>, int64_t> counters;
+  std::map<CounterKey, int64_t> counters;
   std::map<std::tuple<std::string, std::string, std::string>, std::map<int64_t, int64_t>> days;
   for (const auto& [key, change] : delta) {
     if (change == 0) continue;  // a key left and re-entered within the batch
@@ -201,41 +412,22 @@ void Projection::WriteDelta(PooledConnection& c, const AggregateDelta& delta) co
       }
     }
   }
-  // Multi-row upserts in chunks of 64, 16, 4 and 1 rows; the texts are constants built from
-  // fixed fragments, the values travel as parameters.
-  auto rows = [](int n) {
-    std::string sql =
-        "INSERT INTO aggregates (ledger, gemeente, month, dimension, value, count) VALUES "
-        "(?, ?, ?, ?, ?, ?)";
-    for (int i = 1; i < n; ++i) sql += ", (?, ?, ?, ?, ?, ?)";
-    return sql + " ON DUPLICATE KEY UPDATE count = count + VALUES(count)";
-  };
-  static const std::string kAdd64 = rows(64);
-  static const std::string kAdd16 = rows(16);
-  static const std::string kAdd4 = rows(4);
-  static const std::string kAdd1 = rows(1);
-  auto next = counters.begin();
-  size_t left = counters.size();
-  for (size_t chunk : {64, 16, 4, 1}) {
-    while (left >= chunk) {
-      sql::PreparedStatement& add = chunk == 64   ? c.Prepare(kAdd64)
-                                    : chunk == 16 ? c.Prepare(kAdd16)
-                                    : chunk == 4  ? c.Prepare(kAdd4)
-                                                  : c.Prepare(kAdd1);
-      for (size_t i = 0; i < chunk; ++i, ++next) {
-        const auto& [gemeente, bucket, dimension, value] = next->first;
-        const int p = static_cast<int>(6 * i);
-        add.setInt(p + 1, ledger_);
-        add.setString(p + 2, gemeente);
-        add.setString(p + 3, bucket);
-        add.setString(p + 4, dimension);
-        add.setString(p + 5, value);
-        add.setInt64(p + 6, next->second);
-      }
-      add.executeUpdate();
-      left -= chunk;
+  static const ChunkedStatement kAdd(AddCounters);
+  const std::vector<std::pair<CounterKey, int64_t>> rows(counters.begin(), counters.end());
+  ForEachChunk(rows.size(), [&](size_t begin, size_t n) {
+    sql::PreparedStatement& add = kAdd.For(c, n);
+    for (size_t i = 0; i < n; ++i) {
+      const auto& [gemeente, bucket, dimension, value] = rows[begin + i].first;
+      const int p = static_cast<int>(6 * i);
+      add.setInt(p + 1, ledger_);
+      add.setString(p + 2, gemeente);
+      add.setString(p + 3, bucket);
+      add.setString(p + 4, dimension);
+      add.setString(p + 5, value);
+      add.setInt64(p + 6, rows[begin + i].second);
     }
-  }
+    add.executeUpdate();
+  });
   if (days.empty()) return;
   auto& select = c.Prepare(
       "SELECT data FROM histograms WHERE ledger = ? AND gemeente = ? AND month = ? "

@@ -42,8 +42,11 @@ class Projection {
   absl::Status Clear(MysqlPool& pool) const;
 
  private:
-  void ApplyEvent(const v1::Event& event, PooledConnection& c, AggregateDelta& pending) const;
-  void RecomputePerson(PooledConnection& c, const std::string& id, AggregateDelta& pending) const;
+  struct Batch;
+  void Load(const std::vector<v1::Event>& events, PooledConnection& c, Batch& batch) const;
+  void ApplyEvent(const v1::Event& event, Batch& batch) const;
+  void Recompute(const std::string& id, Batch& batch) const;
+  void Store(const Batch& batch, PooledConnection& c) const;
   void WriteDelta(PooledConnection& c, const AggregateDelta& delta) const;
 
   const int ledger_;
