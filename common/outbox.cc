@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/chunked_statement.h"
 #include "common/log.h"
 #include "common/principal.h"
 #include "common/status.h"
@@ -16,35 +17,31 @@ namespace {
 constexpr int kSequenceBatch = 1000;
 constexpr absl::Duration kCoalesce = absl::Milliseconds(5);
 
-// Gives `ids` (ascending) the sequences after `head`, in few statements: chunks of 256, 16 and 1
-// rows, one UPDATE each, instead of a round trip per row. The texts are constants built from fixed
-// fragments. Returns the new head.
+// Gives `ids` (ascending) the sequences after `head`, in few statements (one UPDATE per chunk)
+// instead of a round trip per row. Returns the new head.
+std::string NumberText(int n) {
+  std::string sql = "UPDATE outbox SET sequence = CASE id";
+  for (int i = 0; i < n; ++i) sql += " WHEN ? THEN ?";
+  return sql + " END WHERE id IN (" + ChunkedStatement::Rows("?", n) + ")";
+}
+std::string InsertText(int n) {
+  return "INSERT INTO outbox (aggregate_id, gemeente, payload) VALUES " +
+         ChunkedStatement::Rows("(?, ?, ?)", n);
+}
+// Chunk sizes of the multi-row statements: large for imports, fine-grained for the small batches
+// of registrations (at most 16 rows) so that a batch takes one to four statements.
+const std::vector<int> kChunks = {256, 64, 16, 8, 4, 2, 1};
+
 int64_t NumberRows(PooledConnection& c, const std::vector<uint64_t>& ids, int64_t head) {
-  auto rows = [](int n) {
-    std::string sql = "UPDATE outbox SET sequence = CASE id";
-    for (int i = 0; i < n; ++i) sql += " WHEN ? THEN ?";
-    sql += " END WHERE id IN (?";
-    for (int i = 1; i < n; ++i) sql += ", ?";
-    return sql + ")";
-  };
-  static const std::string kNumber256 = rows(256);
-  static const std::string kNumber16 = rows(16);
-  static const std::string kNumber1 = rows(1);
-  size_t next = 0;
-  for (int chunk : {256, 16, 1}) {
-    while (ids.size() - next >= static_cast<size_t>(chunk)) {
-      sql::PreparedStatement& number = chunk == 256  ? c.Prepare(kNumber256)
-                                       : chunk == 16 ? c.Prepare(kNumber16)
-                                                     : c.Prepare(kNumber1);
-      for (int i = 0; i < chunk; ++i) {
-        number.setUInt64(2 * i + 1, ids[next + i]);
-        number.setInt64(2 * i + 2, ++head);
-        number.setUInt64(2 * chunk + i + 1, ids[next + i]);
-      }
-      number.executeUpdate();
-      next += chunk;
+  static const ChunkedStatement kNumber(NumberText, kChunks);
+  kNumber.ForEach(c, ids.size(), [&](sql::PreparedStatement& number, size_t begin, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      number.setUInt64(static_cast<int>(2 * i + 1), ids[begin + i]);
+      number.setInt64(static_cast<int>(2 * i + 2), ++head);
+      number.setUInt64(static_cast<int>(2 * n + i + 1), ids[begin + i]);
     }
-  }
+    number.executeUpdate();
+  });
   return head;
 }
 
@@ -78,36 +75,22 @@ void Outbox::Append(PooledConnection& connection, const v1::Event& event) {
 }
 
 void Outbox::AppendMany(PooledConnection& connection, const std::vector<v1::Event>& events) {
-  // Few distinct statement shapes (rows per INSERT) so that the prepared-statement cache stays
-  // small: the rows go in chunks of 256, 16 and 1. The texts are constants built from fixed
-  // fragments; the events travel only as bound parameters.
-  auto rows = [](int n) {
-    std::string sql = "INSERT INTO outbox (aggregate_id, gemeente, payload) VALUES (?, ?, ?)";
-    for (int i = 1; i < n; ++i) sql += ", (?, ?, ?)";
-    return sql;
-  };
-  static const std::string kInsert256 = rows(256);
-  static const std::string kInsert16 = rows(16);
-  static const std::string kInsert1 = rows(1);
+  // Multi-row INSERTs in few shapes (ChunkedStatement), so the statement cache stays small.
+  static const ChunkedStatement kInsert(InsertText, kChunks);
   const auto now = NowTimestamp();
-  size_t next = 0;
-  for (int chunk : {256, 16, 1}) {
-    while (events.size() - next >= static_cast<size_t>(chunk)) {
-      sql::PreparedStatement& insert = chunk == 256  ? connection.Prepare(kInsert256)
-                                       : chunk == 16 ? connection.Prepare(kInsert16)
-                                                     : connection.Prepare(kInsert1);
-      for (int i = 0; i < chunk; ++i) {
-        v1::Event stored = events[next + i];
-        stored.clear_sequence();
-        if (!stored.has_occur_time()) *stored.mutable_occur_time() = now;
-        insert.setString(3 * i + 1, stored.aggregate_id());
-        insert.setString(3 * i + 2, stored.gemeente());
-        insert.setString(3 * i + 3, stored.SerializeAsString());
-      }
-      insert.executeUpdate();
-      next += chunk;
-    }
-  }
+  kInsert.ForEach(connection, events.size(),
+                  [&](sql::PreparedStatement& insert, size_t begin, size_t n) {
+                    for (size_t i = 0; i < n; ++i) {
+                      v1::Event stored = events[begin + i];
+                      stored.clear_sequence();
+                      if (!stored.has_occur_time()) *stored.mutable_occur_time() = now;
+                      const int p = static_cast<int>(3 * i);
+                      insert.setString(p + 1, stored.aggregate_id());
+                      insert.setString(p + 2, stored.gemeente());
+                      insert.setString(p + 3, stored.SerializeAsString());
+                    }
+                    insert.executeUpdate();
+                  });
 }
 
 void Outbox::Start(absl::Duration poll_interval) {

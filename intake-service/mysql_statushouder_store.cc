@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "common/chunked_statement.h"
 #include "common/dates.h"
 #include "common/ids.h"
 #include "common/request_ledger.h"
@@ -68,69 +69,41 @@ absl::StatusOr<v1::Statushouder> SelectById(PooledConnection& c, const std::stri
   return ParseRecord(*rs);
 }
 
-// Statement shapes for multi-row work: a batch is cut into chunks of these sizes (largest first)
-// so that each connection caches only a few prepared statements.
-constexpr int kRowChunks[] = {500, 50, 5, 1};
-
-std::string Repeat(absl::string_view first, absl::string_view rest, int n) {
-  std::string out(first);
-  for (int i = 1; i < n; ++i) absl::StrAppend(&out, rest);
-  return out;
-}
-
-// Calls write(begin, chunk) for consecutive chunks covering [0, n).
-template <typename Write, size_t kShapes = std::size(kRowChunks)>
-void ForEachChunk(size_t n, Write write, const int (&chunks)[kShapes] = kRowChunks) {
-  size_t next = 0;
-  for (int chunk : chunks) {
-    while (n - next >= static_cast<size_t>(chunk)) {
-      write(next, chunk);
-      next += chunk;
-    }
-  }
-}
+// Multi-row statements (ChunkedStatement) for imports: chunks of 500, 50, 5 and 1 rows; for
+// registration batches (at most StatushouderStore::kMaxCreateMany rows): 16, 8, 4, 2 and 1.
+const std::vector<int> kRowChunks = {500, 50, 5, 1};
+const std::vector<int> kRegistrationChunks = {16, 8, 4, 2, 1};
+static_assert(StatushouderStore::kMaxCreateMany == 16, "kRegistrationChunks start at 16");
 
 // The multi-row statements, one constant text per chunk size, built once from fixed fragments:
 // data only ever travels as bound parameters.
 std::string SelectByBsnText(int rows) {
   return absl::StrCat("SELECT seq, record FROM statushouders WHERE gemeente = ? AND bsn IN (",
-                      Repeat("?", ", ?", rows), ") FOR UPDATE");
+                      ChunkedStatement::Rows("?", rows), ") FOR UPDATE");
 }
 std::string InsertText(int rows) {
   return absl::StrCat(
       "INSERT INTO statushouders (id, gemeente, bsn, version, record, phase, type, leerroute, "
       "bijstand, pip_due_date, has_pip) VALUES ",
-      Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows));
+      ChunkedStatement::Rows("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows));
 }
 // Every row named exists (locked by SelectByBsn), so each one takes the UPDATE branch.
 std::string UpsertText(int rows) {
   return absl::StrCat(
       "INSERT INTO statushouders (seq, id, gemeente, bsn, version, record, phase, type, "
       "leerroute, bijstand, pip_due_date, has_pip) VALUES ",
-      Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-             rows),
+      ChunkedStatement::Rows("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows),
       " ON DUPLICATE KEY UPDATE version = VALUES(version), record = VALUES(record), "
       "phase = VALUES(phase), type = VALUES(type), leerroute = VALUES(leerroute), "
       "bijstand = VALUES(bijstand), pip_due_date = VALUES(pip_due_date), "
       "has_pip = VALUES(has_pip), updated_at = CURRENT_TIMESTAMP(6)");
 }
 
-sql::PreparedStatement& PrepareSelectByBsn(PooledConnection& c, int rows) {
-  static const std::string kSelect500 = SelectByBsnText(500);
-  static const std::string kSelect50 = SelectByBsnText(50);
-  static const std::string kSelect5 = SelectByBsnText(5);
-  static const std::string kSelect1 = SelectByBsnText(1);
-  return rows == 500  ? c.Prepare(kSelect500)
-         : rows == 50 ? c.Prepare(kSelect50)
-         : rows == 5  ? c.Prepare(kSelect5)
-                      : c.Prepare(kSelect1);
-}
-
 // SELECT of up to StatushouderStore::kMaxGetMany ids, padded to a power of two (a repeated id
 // matches its row once), so that each connection caches six shapes.
 std::string SelectByIdsText(int rows) {
   return absl::StrCat("SELECT id, record FROM statushouders WHERE gemeente = ? AND id IN (",
-                      Repeat("?", ", ?", rows), ")");
+                      ChunkedStatement::Rows("?", rows), ")");
 }
 static_assert(StatushouderStore::kMaxGetMany == 32, "PrepareSelectByIds has shapes up to 32");
 
@@ -149,63 +122,10 @@ sql::PreparedStatement& PrepareSelectByIds(PooledConnection& c, int rows) {
                     : c.Prepare(kSelect1);
 }
 
-sql::PreparedStatement& PrepareInsert(PooledConnection& c, int rows) {
-  static const std::string kInsert500 = InsertText(500);
-  static const std::string kInsert50 = InsertText(50);
-  static const std::string kInsert5 = InsertText(5);
-  static const std::string kInsert1 = InsertText(1);
-  return rows == 500  ? c.Prepare(kInsert500)
-         : rows == 50 ? c.Prepare(kInsert50)
-         : rows == 5  ? c.Prepare(kInsert5)
-                      : c.Prepare(kInsert1);
-}
-
-// Registration batches (at most StatushouderStore::kMaxCreateMany rows) go in chunks of 16, 8, 4,
-// 2 and 1 rows: a few statements per batch, five shapes per table.
-constexpr int kRegistrationChunks[] = {16, 8, 4, 2, 1};
-static_assert(StatushouderStore::kMaxCreateMany == 16, "kRegistrationChunks start at 16");
-
 std::string ClaimText(int rows) {
   return absl::StrCat(
       "INSERT INTO create_requests (gemeente, request_id, request_hash, statushouder_id) VALUES ",
-      Repeat("(?, ?, ?, ?)", ", (?, ?, ?, ?)", rows));
-}
-
-sql::PreparedStatement& PrepareClaims(PooledConnection& c, int rows) {
-  static const std::string kClaim16 = ClaimText(16);
-  static const std::string kClaim8 = ClaimText(8);
-  static const std::string kClaim4 = ClaimText(4);
-  static const std::string kClaim2 = ClaimText(2);
-  static const std::string kClaim1 = ClaimText(1);
-  return rows == 16  ? c.Prepare(kClaim16)
-         : rows == 8 ? c.Prepare(kClaim8)
-         : rows == 4 ? c.Prepare(kClaim4)
-         : rows == 2 ? c.Prepare(kClaim2)
-                     : c.Prepare(kClaim1);
-}
-
-sql::PreparedStatement& PrepareRegistrationInsert(PooledConnection& c, int rows) {
-  static const std::string kInsert16 = InsertText(16);
-  static const std::string kInsert8 = InsertText(8);
-  static const std::string kInsert4 = InsertText(4);
-  static const std::string kInsert2 = InsertText(2);
-  static const std::string kInsert1 = InsertText(1);
-  return rows == 16  ? c.Prepare(kInsert16)
-         : rows == 8 ? c.Prepare(kInsert8)
-         : rows == 4 ? c.Prepare(kInsert4)
-         : rows == 2 ? c.Prepare(kInsert2)
-                     : c.Prepare(kInsert1);
-}
-
-sql::PreparedStatement& PrepareUpsert(PooledConnection& c, int rows) {
-  static const std::string kUpsert500 = UpsertText(500);
-  static const std::string kUpsert50 = UpsertText(50);
-  static const std::string kUpsert5 = UpsertText(5);
-  static const std::string kUpsert1 = UpsertText(1);
-  return rows == 500  ? c.Prepare(kUpsert500)
-         : rows == 50 ? c.Prepare(kUpsert50)
-         : rows == 5  ? c.Prepare(kUpsert5)
-                      : c.Prepare(kUpsert1);
+      ChunkedStatement::Rows("(?, ?, ?, ?)", rows));
 }
 
 // The 11 columns of a new row, starting at parameter `first`.
@@ -314,28 +234,26 @@ std::vector<absl::StatusOr<v1::Statushouder>> MysqlStatushouderStore::CreateMany
         *s.mutable_update_time() = now;
       }
       try {
-        ForEachChunk(
-            created.size(),
-            [&](size_t begin, int chunk) {
-              sql::PreparedStatement& claim = PrepareClaims(c, chunk);
-              for (int i = 0; i < chunk; ++i) {
-                const NewRegistration& r = registrations[begin + i];
-                claim.setString(4 * i + 1, created[begin + i].gemeente());
-                claim.setString(4 * i + 2, r.request_id);
-                claim.setString(4 * i + 3, r.request_hash);
-                claim.setString(4 * i + 4, created[begin + i].id());
-              }
-              claim.executeUpdate();
-            },
-            kRegistrationChunks);
-        ForEachChunk(
-            created.size(),
-            [&](size_t begin, int chunk) {
-              sql::PreparedStatement& insert = PrepareRegistrationInsert(c, chunk);
-              for (int i = 0; i < chunk; ++i) BindNewRow(insert, 11 * i + 1, created[begin + i]);
-              insert.executeUpdate();
-            },
-            kRegistrationChunks);
+        static const ChunkedStatement kClaims(ClaimText, kRegistrationChunks);
+        static const ChunkedStatement kInserts(InsertText, kRegistrationChunks);
+        kClaims.ForEach(c, created.size(),
+                        [&](sql::PreparedStatement& claim, size_t begin, size_t n) {
+                          for (size_t i = 0; i < n; ++i) {
+                            const int p = static_cast<int>(4 * i);
+                            claim.setString(p + 1, created[begin + i].gemeente());
+                            claim.setString(p + 2, registrations[begin + i].request_id);
+                            claim.setString(p + 3, registrations[begin + i].request_hash);
+                            claim.setString(p + 4, created[begin + i].id());
+                          }
+                          claim.executeUpdate();
+                        });
+        kInserts.ForEach(c, created.size(),
+                         [&](sql::PreparedStatement& insert, size_t begin, size_t n) {
+                           for (size_t i = 0; i < n; ++i) {
+                             BindNewRow(insert, static_cast<int>(11 * i + 1), created[begin + i]);
+                           }
+                           insert.executeUpdate();
+                         });
       } catch (const sql::SQLException& e) {
         if (e.getErrorCode() != kDuplicateKey) throw;
         // A replay, a reused request_id or a BSN already registered: which one, and for whom,
@@ -482,22 +400,26 @@ absl::StatusOr<std::vector<ImportOutcome>> MysqlStatushouderStore::Import(
     };
     absl::flat_hash_map<std::string, Stored> stored;
     absl::Status read_status;
-    ForEachChunk(candidates.size(), [&](size_t begin, int chunk) {
-      sql::PreparedStatement& select = PrepareSelectByBsn(c, chunk);
-      select.setString(1, gemeente);
-      for (int i = 0; i < chunk; ++i)
-        select.setString(i + 2, candidates[begin + i].statushouder.bsn());
-      std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
-      while (rs->next()) {
-        auto record = ParseRecord(*rs);
-        if (!record.ok()) {
-          read_status = record.status();
-          continue;
-        }
-        std::string bsn = record->bsn();
-        stored[bsn] = Stored{rs->getInt64("seq"), *std::move(record)};
-      }
-    });
+    static const ChunkedStatement kSelectByBsn(SelectByBsnText, kRowChunks);
+    static const ChunkedStatement kInsert(InsertText, kRowChunks);
+    static const ChunkedStatement kUpsert(UpsertText, kRowChunks);
+    kSelectByBsn.ForEach(
+        c, candidates.size(), [&](sql::PreparedStatement& select, size_t begin, size_t chunk) {
+          select.setString(1, gemeente);
+          for (size_t i = 0; i < chunk; ++i) {
+            select.setString(static_cast<int>(i) + 2, candidates[begin + i].statushouder.bsn());
+          }
+          std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
+          while (rs->next()) {
+            auto record = ParseRecord(*rs);
+            if (!record.ok()) {
+              read_status = record.status();
+              continue;
+            }
+            std::string bsn = record->bsn();
+            stored[bsn] = Stored{rs->getInt64("seq"), *std::move(record)};
+          }
+        });
     RETURN_IF_ERROR(read_status);
 
     // 2. Decide per row; collect the writes.
@@ -549,25 +471,27 @@ absl::StatusOr<std::vector<ImportOutcome>> MysqlStatushouderStore::Import(
 
     // 3. Multi-row writes: inserts, upserts on the primary key for updates, then the events.
     try {
-      ForEachChunk(created.size(), [&](size_t begin, int chunk) {
-        sql::PreparedStatement& insert = PrepareInsert(c, chunk);
-        for (int i = 0; i < chunk; ++i) BindNewRow(insert, 11 * i + 1, *created[begin + i]);
-        insert.executeUpdate();
-      });
+      kInsert.ForEach(c, created.size(),
+                      [&](sql::PreparedStatement& insert, size_t begin, size_t chunk) {
+                        for (size_t i = 0; i < chunk; ++i) {
+                          BindNewRow(insert, static_cast<int>(11 * i + 1), *created[begin + i]);
+                        }
+                        insert.executeUpdate();
+                      });
     } catch (const sql::SQLException& e) {
       if (e.getErrorCode() != kDuplicateKey) throw;
       return absl::AbortedError(
           "import statushouders: a bsn of the batch was registered concurrently; send the batch "
           "again");
     }
-    ForEachChunk(updated.size(), [&](size_t begin, int chunk) {
-      sql::PreparedStatement& upsert = PrepareUpsert(c, chunk);
-      for (int i = 0; i < chunk; ++i) {
-        upsert.setInt64(12 * i + 1, updated[begin + i].first);
-        BindNewRow(upsert, 12 * i + 2, *updated[begin + i].second);
-      }
-      upsert.executeUpdate();
-    });
+    kUpsert.ForEach(
+        c, updated.size(), [&](sql::PreparedStatement& upsert, size_t begin, size_t chunk) {
+          for (size_t i = 0; i < chunk; ++i) {
+            upsert.setInt64(static_cast<int>(12 * i + 1), updated[begin + i].first);
+            BindNewRow(upsert, static_cast<int>(12 * i + 2), *updated[begin + i].second);
+          }
+          upsert.executeUpdate();
+        });
     Outbox::AppendMany(c, events);
     wrote = !events.empty();
     return absl::OkStatus();

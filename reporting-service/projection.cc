@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "common/chunked_statement.h"
 #include "common/outbox.h"
 #include "common/status.h"
 
@@ -32,99 +33,68 @@ void AddDelta(const AggregateDelta& delta, AggregateDelta& pending) {
   for (const auto& [key, change] : delta) pending[key] += change;
 }
 
-// Multi-row statements go in chunks of these sizes; each statement kind has one constant text per
-// size, built from fixed fragments (values travel only as parameters).
-constexpr size_t kChunks[] = {64, 16, 4, 1};
+// Chunk sizes of the multi-row statements (see ChunkedStatement).
+const std::vector<int> kChunks = {64, 16, 4, 1};
 
-template <typename Each>
-void ForEachChunk(size_t n, Each each) {  // each(begin, size) over [0, n)
-  size_t next = 0;
-  for (size_t chunk : kChunks) {
-    for (; n - next >= chunk; next += chunk) each(next, chunk);
-  }
-}
-
-// One statement kind in its four sizes: `text(n)` makes the text for n rows or ids.
-class ChunkedStatement {
- public:
-  explicit ChunkedStatement(std::string (*text)(int))
-      : kText64(text(64)), kText16(text(16)), kText4(text(4)), kText1(text(1)) {}
-  sql::PreparedStatement& For(PooledConnection& c, size_t n) const {
-    return n == 64   ? c.Prepare(kText64)
-           : n == 16 ? c.Prepare(kText16)
-           : n == 4  ? c.Prepare(kText4)
-                     : c.Prepare(kText1);
-  }
-
- private:
-  const std::string kText64, kText16, kText4, kText1;
-};
-
-std::string Repeat(const std::string& first, const std::string& rest, int n) {
-  std::string out = first;
-  for (int i = 1; i < n; ++i) out += rest;
-  return out;
-}
+std::string Ids(int n) { return ChunkedStatement::Rows("?", n); }
 
 // Locked: the intake and matching consumers both change persons, each in its own transaction; the
 // second to come waits and then reads what the first committed.
 std::string SelectPersons(int n) {
   return "SELECT id, gemeente, record, keys_text FROM persons WHERE ledger = ? AND id IN (" +
-         Repeat("?", ", ?", n) + ") FOR UPDATE";
+         Ids(n) + ") FOR UPDATE";
 }
 // A row for every person a batch names, before it is read: a person's first event (of either
 // stream) makes it, so the other consumer finds a row to wait on instead of making a second.
 std::string InsertPersonStubs(int n) {
   return "INSERT IGNORE INTO persons (ledger, id, gemeente, record, keys_text) VALUES " +
-         Repeat("(?, ?, ?, NULL, '')", ", (?, ?, ?, NULL, '')", n);
+         ChunkedStatement::Rows("(?, ?, ?, NULL, '')", n);
 }
 std::string SelectPlacementsOfPersons(int n) {
   return "SELECT id, record, keys_text FROM placements WHERE ledger = ? AND statushouder_id IN (" +
-         Repeat("?", ", ?", n) + ")";
+         Ids(n) + ")";
 }
 std::string SelectPlacementsById(int n) {
-  return "SELECT id, record, keys_text FROM placements WHERE ledger = ? AND id IN (" +
-         Repeat("?", ", ?", n) + ")";
+  return "SELECT id, record, keys_text FROM placements WHERE ledger = ? AND id IN (" + Ids(n) + ")";
 }
 std::string SelectPlacedAt(int n) {
   return "SELECT DISTINCT statushouder_id FROM placements WHERE ledger = ? AND werkplek_id IN (" +
-         Repeat("?", ", ?", n) + ")";
+         Ids(n) + ")";
 }
 std::string SelectWerkplekken(int n) {
-  return "SELECT id, record FROM werkplekken WHERE ledger = ? AND id IN (" + Repeat("?", ", ?", n) +
-         ")";
+  return "SELECT id, record FROM werkplekken WHERE ledger = ? AND id IN (" + Ids(n) + ")";
 }
 std::string UpsertPersons(int n) {
   return "INSERT INTO persons (ledger, id, gemeente, record, keys_text) VALUES " +
-         Repeat("(?, ?, ?, ?, ?)", ", (?, ?, ?, ?, ?)", n) +
+         ChunkedStatement::Rows("(?, ?, ?, ?, ?)", n) +
          " ON DUPLICATE KEY UPDATE record = VALUES(record), keys_text = VALUES(keys_text)";
 }
 std::string UpsertPlacements(int n) {
   return "INSERT INTO placements (ledger, id, gemeente, statushouder_id, werkplek_id, record, "
          "keys_text) VALUES " +
-         Repeat("(?, ?, ?, ?, ?, ?, ?)", ", (?, ?, ?, ?, ?, ?, ?)", n) +
+         ChunkedStatement::Rows("(?, ?, ?, ?, ?, ?, ?)", n) +
          " ON DUPLICATE KEY UPDATE gemeente = VALUES(gemeente), "
          "statushouder_id = VALUES(statushouder_id), werkplek_id = VALUES(werkplek_id), "
          "record = VALUES(record), keys_text = VALUES(keys_text)";
 }
 std::string AddCounters(int n) {
   return "INSERT INTO aggregates (ledger, gemeente, month, dimension, value, count) VALUES " +
-         Repeat("(?, ?, ?, ?, ?, ?)", ", (?, ?, ?, ?, ?, ?)", n) +
+         ChunkedStatement::Rows("(?, ?, ?, ?, ?, ?)", n) +
          " ON DUPLICATE KEY UPDATE count = count + VALUES(count)";
 }
 // gemeente, bucket, dimension, value
 using CounterKey = std::tuple<std::string, std::string, std::string, std::string>;
 std::string UpsertWerkplekken(int n) {
   return "INSERT INTO werkplekken (ledger, id, record) VALUES " +
-         Repeat("(?, ?, ?)", ", (?, ?, ?)", n) + " ON DUPLICATE KEY UPDATE record = VALUES(record)";
+         ChunkedStatement::Rows("(?, ?, ?)", n) +
+         " ON DUPLICATE KEY UPDATE record = VALUES(record)";
 }
 
 // Runs `select` (ledger, then ids) over `ids` in chunks and hands each row to `row`.
 template <typename Row>
 void SelectByIds(PooledConnection& c, const ChunkedStatement& select, int ledger,
                  const std::vector<std::string>& ids, Row row) {
-  ForEachChunk(ids.size(), [&](size_t begin, size_t n) {
-    sql::PreparedStatement& statement = select.For(c, n);
+  select.ForEach(c, ids.size(), [&](sql::PreparedStatement& statement, size_t begin, size_t n) {
     statement.setInt(1, ledger);
     for (size_t i = 0; i < n; ++i) statement.setString(static_cast<int>(i) + 2, ids[begin + i]);
     std::unique_ptr<sql::ResultSet> rs(statement.executeQuery());
@@ -194,12 +164,12 @@ absl::Status Projection::ApplyBatch(const std::string& stream, const std::vector
 
 void Projection::Load(const std::vector<v1::Event>& events, PooledConnection& c,
                       Batch& batch) const {
-  static const ChunkedStatement kStubs(InsertPersonStubs);
-  static const ChunkedStatement kPersons(SelectPersons);
-  static const ChunkedStatement kPlacementsOfPersons(SelectPlacementsOfPersons);
-  static const ChunkedStatement kPlacementsById(SelectPlacementsById);
-  static const ChunkedStatement kPlacedAt(SelectPlacedAt);
-  static const ChunkedStatement kWerkplekken(SelectWerkplekken);
+  static const ChunkedStatement kStubs(InsertPersonStubs, kChunks);
+  static const ChunkedStatement kPersons(SelectPersons, kChunks);
+  static const ChunkedStatement kPlacementsOfPersons(SelectPlacementsOfPersons, kChunks);
+  static const ChunkedStatement kPlacementsById(SelectPlacementsById, kChunks);
+  static const ChunkedStatement kPlacedAt(SelectPlacedAt, kChunks);
+  static const ChunkedStatement kWerkplekken(SelectWerkplekken, kChunks);
   std::set<std::string> person_ids, placement_ids, werkplek_ids, changed_werkplekken;
   std::map<std::string, std::string> new_persons;  // id -> gemeente of its first event here
   for (const v1::Event& event : events) {
@@ -232,8 +202,7 @@ void Projection::Load(const std::vector<v1::Event>& events, PooledConnection& c,
               [&](sql::ResultSet& rs) { person_ids.insert(Blob(rs, 1)); });
   const std::vector<std::pair<std::string, std::string>> stubs(new_persons.begin(),
                                                                new_persons.end());
-  ForEachChunk(stubs.size(), [&](size_t begin, size_t n) {
-    sql::PreparedStatement& insert = kStubs.For(c, n);
+  kStubs.ForEach(c, stubs.size(), [&](sql::PreparedStatement& insert, size_t begin, size_t n) {
     for (size_t i = 0; i < n; ++i) {
       const int p = static_cast<int>(3 * i);
       insert.setInt(p + 1, ledger_);
@@ -338,15 +307,14 @@ void Projection::Recompute(const std::string& id, Batch& batch) const {
 }
 
 void Projection::Store(const Batch& batch, PooledConnection& c) const {
-  static const ChunkedStatement kPersons(UpsertPersons);
-  static const ChunkedStatement kPlacements(UpsertPlacements);
-  static const ChunkedStatement kWerkplekken(UpsertWerkplekken);
+  static const ChunkedStatement kPersons(UpsertPersons, kChunks);
+  static const ChunkedStatement kPlacements(UpsertPlacements, kChunks);
+  static const ChunkedStatement kWerkplekken(UpsertWerkplekken, kChunks);
   std::vector<std::pair<const std::string*, const Batch::Person*>> persons;
   for (const auto& [id, person] : batch.persons) {
     if (person.dirty) persons.emplace_back(&id, &person);
   }
-  ForEachChunk(persons.size(), [&](size_t begin, size_t n) {
-    sql::PreparedStatement& upsert = kPersons.For(c, n);
+  kPersons.ForEach(c, persons.size(), [&](sql::PreparedStatement& upsert, size_t begin, size_t n) {
     for (size_t i = 0; i < n; ++i) {
       const auto& [id, person] = persons[begin + i];
       const int p = static_cast<int>(5 * i);
@@ -366,33 +334,34 @@ void Projection::Store(const Batch& batch, PooledConnection& c) const {
   for (const auto& [id, placement] : batch.placements) {
     if (placement.dirty) placements.push_back(&placement);
   }
-  ForEachChunk(placements.size(), [&](size_t begin, size_t n) {
-    sql::PreparedStatement& upsert = kPlacements.For(c, n);
-    for (size_t i = 0; i < n; ++i) {
-      const v1::Placement& record = placements[begin + i]->record;
-      const int p = static_cast<int>(7 * i);
-      upsert.setInt(p + 1, ledger_);
-      upsert.setString(p + 2, record.id());
-      upsert.setString(p + 3, record.gemeente());
-      upsert.setString(p + 4, record.statushouder_id());
-      upsert.setString(p + 5, record.werkplek_id());
-      upsert.setString(p + 6, record.SerializeAsString());
-      upsert.setString(p + 7, placements[begin + i]->keys_text);
-    }
-    upsert.executeUpdate();
-  });
+  kPlacements.ForEach(c, placements.size(),
+                      [&](sql::PreparedStatement& upsert, size_t begin, size_t n) {
+                        for (size_t i = 0; i < n; ++i) {
+                          const v1::Placement& record = placements[begin + i]->record;
+                          const int p = static_cast<int>(7 * i);
+                          upsert.setInt(p + 1, ledger_);
+                          upsert.setString(p + 2, record.id());
+                          upsert.setString(p + 3, record.gemeente());
+                          upsert.setString(p + 4, record.statushouder_id());
+                          upsert.setString(p + 5, record.werkplek_id());
+                          upsert.setString(p + 6, record.SerializeAsString());
+                          upsert.setString(p + 7, placements[begin + i]->keys_text);
+                        }
+                        upsert.executeUpdate();
+                      });
   const std::vector<std::string> werkplekken(batch.werkplekken_dirty.begin(),
                                              batch.werkplekken_dirty.end());
-  ForEachChunk(werkplekken.size(), [&](size_t begin, size_t n) {
-    sql::PreparedStatement& upsert = kWerkplekken.For(c, n);
-    for (size_t i = 0; i < n; ++i) {
-      const int p = static_cast<int>(3 * i);
-      upsert.setInt(p + 1, ledger_);
-      upsert.setString(p + 2, werkplekken[begin + i]);
-      upsert.setString(p + 3, batch.werkplekken.at(werkplekken[begin + i])->SerializeAsString());
-    }
-    upsert.executeUpdate();
-  });
+  kWerkplekken.ForEach(
+      c, werkplekken.size(), [&](sql::PreparedStatement& upsert, size_t begin, size_t n) {
+        for (size_t i = 0; i < n; ++i) {
+          const int p = static_cast<int>(3 * i);
+          upsert.setInt(p + 1, ledger_);
+          upsert.setString(p + 2, werkplekken[begin + i]);
+          upsert.setString(p + 3,
+                           batch.werkplekken.at(werkplekken[begin + i])->SerializeAsString());
+        }
+        upsert.executeUpdate();
+      });
 }
 
 void Projection::WriteDelta(PooledConnection& c, const AggregateDelta& delta) const {
@@ -412,10 +381,9 @@ void Projection::WriteDelta(PooledConnection& c, const AggregateDelta& delta) co
       }
     }
   }
-  static const ChunkedStatement kAdd(AddCounters);
+  static const ChunkedStatement kAdd(AddCounters, kChunks);
   const std::vector<std::pair<CounterKey, int64_t>> rows(counters.begin(), counters.end());
-  ForEachChunk(rows.size(), [&](size_t begin, size_t n) {
-    sql::PreparedStatement& add = kAdd.For(c, n);
+  kAdd.ForEach(c, rows.size(), [&](sql::PreparedStatement& add, size_t begin, size_t n) {
     for (size_t i = 0; i < n; ++i) {
       const auto& [gemeente, bucket, dimension, value] = rows[begin + i].first;
       const int p = static_cast<int>(6 * i);

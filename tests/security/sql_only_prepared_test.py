@@ -19,6 +19,7 @@ ALLOWED = {
     "common/mysql_pool.cc": "the statement cache, handed the callers' literals",
     "common/mysql_pool.h": "the statement cache, handed the callers' literals",
     "common/request_ledger.cc": "the fixed texts of a constexpr RequestLedger of the caller",
+    "common/chunked_statement.h": "texts built once from the callers' fixed fragments",
     "bench/event_lag.cc": "a benchmark tool naming the intake schema of its own --intake_schema "
                           "flag (a table qualifier cannot be a parameter); no request data",
 }
