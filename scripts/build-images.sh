@@ -3,10 +3,12 @@
 # and smoke-runs each one. Meant for a Debian 12 machine as root; not part of the test suite
 # (a cold build takes about an hour on 2 cores). See docs/DEPLOY.md, "Building the images".
 #
-# Usage: scripts/build-images.sh [--tag TAG] [--no-smoke] [SERVICE...]
+# Usage: scripts/build-images.sh [--tag TAG] [--no-smoke] [--stack] [SERVICE...]
 #   SERVICE: intake-service matching-service reporting-service gateway (default: all four)
 #   --tag TAG     image tag (default: the project version from CMakeLists.txt)
 #   --no-smoke    build only
+#   --stack       then run tests/k8s/k8s_env_integration_test.py against the four images
+#                 (the dev overlay's pod environments, the private MariaDB of scripts/lib.sh)
 # Environment:
 #   IMAGE_PREFIX   name prefix (default inburgering/), e.g. registry.example/inburgering/
 #   BASE_SOURCE    auto (default): pull debian:bookworm-slim, make it with debootstrap if no
@@ -24,6 +26,7 @@ JOBS="${JOBS:-2}"
 WORK="${WORK:-/var/tmp/inburgering-images}"   # debootstrap tree and logs; outside the context
 TAG=""
 SMOKE=1
+STACK=0
 SERVICES=()
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -33,7 +36,8 @@ while (($#)); do
   case "$1" in
     --tag) TAG="$2"; shift 2 ;;
     --no-smoke) SMOKE=0; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --stack) STACK=1; shift ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) SERVICES+=("$1"); shift ;;
   esac
@@ -232,6 +236,65 @@ smoke_image() {
   grep -q 'database unavailable' <<<"$out" || { echo "$out" >&2; die "$image: unexpected start"; }
 }
 
+# tests/k8s/k8s_env_integration_test.py with each image in place of its binary: every service
+# starts from its dev-overlay pod environment against the private MariaDB (scripts/lib.sh),
+# applies its migrations, answers SERVING on its health port and mTLS on its main port, and
+# stops with exit code 0 on SIGTERM. The mounted files are chowned to 10001 (`:U`), as the
+# pods' fsGroup makes them readable there.
+stack_test() {
+  local missing=()
+  for s in "${ALL_SERVICES[@]}"; do
+    "${PODMAN[@]}" image exists "$IMAGE_PREFIX$s:$TAG" || missing+=("$s")
+  done
+  ((${#missing[@]} == 0)) || die "--stack needs all four images; missing: ${missing[*]}"
+  command -v kubectl >/dev/null || die "--stack needs kubectl (k8s_env_integration_test renders the dev overlay)"
+  (
+    # shellcheck source=scripts/lib.sh
+    source "$ROOT/scripts/lib.sh"
+    install_deps
+    if [ ! -x "$BUILD/tools/health_probe" ]; then
+      log "building the host's health_probe (the test's probe client) in $BUILD"
+      [ -f "$BUILD/build.ninja" ] || cmake -S "$ROOT" -B "$BUILD" -G Ninja >/dev/null
+      nice -n 19 cmake --build "$BUILD" --target health_probe -j "$JOBS" >/dev/null
+    fi
+    local was_running=0
+    db_running && was_running=1
+    db_start
+    ((was_running)) || trap db_stop EXIT
+    local bin="$WORK/stack-bin" args=() s
+    mkdir -p "$bin"
+    for s in "${ALL_SERVICES[@]}"; do
+      cat >"$bin/$s" <<WRAPPER
+#!/usr/bin/env bash
+# $s's image in place of its binary: the INBURGERING_* environment passed on, each mounted file's
+# directory bound at the same path. Written by scripts/build-images.sh.
+set -euo pipefail
+args=()
+declare -A mounted=()
+for name in \$(compgen -e); do
+  [[ \$name == INBURGERING_* ]] || continue
+  args+=(--env "\$name")
+  value=\${!name}
+  if [[ \$value == /* && -f \$value ]]; then
+    dir=\$(dirname "\$value")
+    [ -n "\${mounted[\$dir]:-}" ] || { mounted[\$dir]=1; args+=(--volume "\$dir:\$dir:ro,U"); }
+  fi
+done
+exec ${PODMAN[*]} run --rm ${RUN_OPTS[*]} --read-only --cap-drop=ALL \\
+  --security-opt=no-new-privileges "\${args[@]}" $IMAGE_PREFIX$s:$TAG
+WRAPPER
+      chmod +x "$bin/$s"
+      args+=("$s=$bin/$s")
+    done
+    log "k8s_env_integration_test with the images (MariaDB on 127.0.0.1:$DB_PORT)"
+    INBURGERING_TEST_MYSQL_HOST=127.0.0.1 INBURGERING_TEST_MYSQL_PORT="$DB_PORT" \
+    INBURGERING_TEST_MYSQL_USER=inburgering_test \
+    INBURGERING_TEST_MYSQL_PASSWORD="$(secret mysql_test_password)" \
+      /usr/bin/python3 "$ROOT/tests/k8s/k8s_env_integration_test.py" --repo "$ROOT" \
+        --health_probe "$BUILD/tools/health_probe" "${args[@]}"
+  )
+}
+
 main() {
   mkdir -p "$WORK/logs"
   install_tools
@@ -241,6 +304,7 @@ main() {
   if ((SMOKE)); then
     for s in "${SERVICES[@]}"; do smoke_image "$s"; done
   fi
+  if ((STACK)); then stack_test; fi
   log "images (size, build time):"
   printf '  %s\n' "${SUMMARY[@]}" >&2
 }
