@@ -222,7 +222,7 @@ smoke_image() {
   log "smoke-running $image"
   out=$(run_image --entrypoint /usr/bin/id "$image")
   echo "  id: $out"
-  [[ $out == "uid=10001 gid=10001 "* ]] || die "$image does not run as 10001:10001"
+  [[ $out =~ ^uid=10001(\([a-z]+\))?\ gid=10001 ]] || die "$image does not run as 10001:10001"
   out=$(run_image --entrypoint /usr/bin/ldd "$image" "$binary")
   echo "  ldd: $(wc -l <<<"$out") libraries, $(grep -c 'not found' <<<"$out" || true) not found"
   if grep 'not found' <<<"$out"; then die "$image lacks shared libraries"; fi
