@@ -145,7 +145,7 @@ EOF
     | podman import --change 'CMD ["bash"]' --message "debootstrap minbase bookworm ($mirror)" \
         - "$BASE_IMAGE" >/dev/null
   rm -rf "$rootfs"
-  log "made $BASE_IMAGE ($(podman image inspect --format '{{.Size}}' "$BASE_IMAGE" | numfmt --to=iec))"
+  log "made $BASE_IMAGE ($(podman image inspect --format '{{.Size}}' "$BASE_IMAGE" | numfmt --to=si --round=nearest --suffix=B))"
 }
 
 ensure_base_image() {
@@ -205,7 +205,7 @@ build_image() {
       -f "$ROOT/$service/Dockerfile" -t "$image" "$ROOT" >"$WORK/logs/build-$service.log" 2>&1 \
     || { tail -n 30 "$WORK/logs/build-$service.log" >&2; die "building $image failed"; }
   seconds=$(($(date +%s) - started))
-  size=$("${PODMAN[@]}" image inspect --format '{{.Size}}' "$image" | numfmt --to=si --suffix=B)
+  size=$("${PODMAN[@]}" image inspect --format '{{.Size}}' "$image" | numfmt --to=si --round=nearest --suffix=B)
   log "built $image in ${seconds}s, $size"
   SUMMARY+=("$(printf '%-45s %8s %6ss' "$image" "$size" "$seconds")")
 }
