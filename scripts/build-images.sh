@@ -62,7 +62,7 @@ for s in "${SERVICES[@]}"; do binary_of "$s" >/dev/null; done
 
 install_tools() {
   local missing=()
-  for p in podman buildah runc debootstrap uidmap fuse-overlayfs; do
+  for p in podman runc debootstrap; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if ((${#missing[@]})); then
@@ -142,7 +142,7 @@ EOF
   : >"$rootfs/etc/hostname"
 
   tar --numeric-owner --xattrs -C "$rootfs" -c . \
-    | podman import --change 'CMD ["bash"]' --message "debootstrap minbase bookworm ($mirror)" \
+    | podman import --quiet --change 'CMD ["bash"]' --message "debootstrap minbase bookworm ($mirror)" \
         - "$BASE_IMAGE" >/dev/null
   rm -rf "$rootfs"
   log "made $BASE_IMAGE ($(podman image inspect --format '{{.Size}}' "$BASE_IMAGE" | numfmt --to=si --round=nearest --suffix=B))"
