@@ -37,7 +37,7 @@ while (($#)); do
     --tag) TAG="$2"; shift 2 ;;
     --no-smoke) SMOKE=0; shift ;;
     --stack) STACK=1; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) SERVICES+=("$1"); shift ;;
   esac
