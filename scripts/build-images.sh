@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the four service images from the repository root with podman (no Docker engine needed)
 # and smoke-runs each one. Meant for a Debian 12 machine as root; not part of the test suite
-# (a cold build takes about an hour on 2 cores). See docs/DEPLOY.md, "Building the images".
+# (a cold build of all four took 18 minutes on 2 busy cores). See docs/DEPLOY.md, "Building the
+# images without Docker".
 #
 # Usage: scripts/build-images.sh [--tag TAG] [--no-smoke] [--stack] [SERVICE...]
 #   SERVICE: intake-service matching-service reporting-service gateway (default: all four)
