@@ -1,6 +1,6 @@
 // intake_import_bench: drives ImportStatushouders (client streaming, which loadgen does not do)
 // with generated rows, and writes the same rows as MariaDB would store them to a TSV file for the
-// LOAD DATA baseline (bench/scenarios/intake_vs_mariadb.sh).
+// LOAD DATA baseline (bench/scripts/intake_import.sh).
 //
 // Prints one JSON line: rows, seconds, rows_per_s and the per-outcome counts. The rows are built
 // before the clock starts, so the figure is the server's (and the wire's), not the generator's.

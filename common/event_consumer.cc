@@ -8,6 +8,15 @@ namespace inburgering {
 
 EventConsumer::EventConsumer(Options options, MysqlPool& pool, OpenFn open, Principal principal,
                              ApplyFn apply)
+    : EventConsumer(std::move(options), pool, std::move(open), std::move(principal),
+                    [apply = std::move(apply)](const std::vector<v1::Event>& events,
+                                               PooledConnection& c) -> absl::Status {
+                      for (const v1::Event& event : events) RETURN_IF_ERROR(apply(event, c));
+                      return absl::OkStatus();
+                    }) {}
+
+EventConsumer::EventConsumer(Options options, MysqlPool& pool, OpenFn open, Principal principal,
+                             ApplyBatchFn apply)
     : options_(std::move(options)),
       pool_(pool),
       open_(std::move(open)),
@@ -49,8 +58,8 @@ absl::StatusOr<int> EventConsumer::ApplyBatch(const std::vector<v1::Event>& even
   int64_t cursor = 0;
   absl::Status status = pool_.InTransaction("apply events", [&](PooledConnection& c) {
     applied = 0;
-    auto& ensure = c.Prepare(
-        "INSERT IGNORE INTO consumer_cursors (stream, last_sequence) VALUES (?, 0)");
+    auto& ensure =
+        c.Prepare("INSERT IGNORE INTO consumer_cursors (stream, last_sequence) VALUES (?, 0)");
     ensure.setString(1, options_.stream);
     ensure.executeUpdate();
     // The row lock serialises consumers of the same stream (e.g. two replicas).
@@ -60,15 +69,16 @@ absl::StatusOr<int> EventConsumer::ApplyBatch(const std::vector<v1::Event>& even
     std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
     rs->next();
     cursor = rs->getInt64(1);
+    std::vector<v1::Event> fresh;
     for (const v1::Event& event : events) {
       if (event.sequence() <= cursor) continue;
-      RETURN_IF_ERROR(apply_(event, c));
+      fresh.push_back(event);
       cursor = event.sequence();
-      ++applied;
     }
+    applied = static_cast<int>(fresh.size());
     if (applied > 0) {
-      auto& update =
-          c.Prepare("UPDATE consumer_cursors SET last_sequence = ? WHERE stream = ?");
+      RETURN_IF_ERROR(apply_(fresh, c));
+      auto& update = c.Prepare("UPDATE consumer_cursors SET last_sequence = ? WHERE stream = ?");
       update.setInt64(1, cursor);
       update.setString(2, options_.stream);
       update.executeUpdate();
@@ -83,9 +93,8 @@ absl::StatusOr<int> EventConsumer::ApplyBatch(const std::vector<v1::Event>& even
 
 bool EventConsumer::WaitForCursor(int64_t sequence, absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
-  auto reached = [this, sequence]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return applied_ >= sequence;
-  };
+  auto reached = [this, sequence]()
+                     ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return applied_ >= sequence; };
   return mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
 }
 
@@ -136,8 +145,8 @@ void EventConsumer::ReadLoop() {
       active_call_ = nullptr;
       if (stopping_) return;
     }
-    LogWarning("event_stream_ended", {{"stream", options_.stream},
-                                      {"code", static_cast<int>(status.error_code())}});
+    LogWarning("event_stream_ended",
+               {{"stream", options_.stream}, {"code", static_cast<int>(status.error_code())}});
     absl::SleepFor(backoff);
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
@@ -149,9 +158,8 @@ void EventConsumer::ApplyLoop() {
     std::vector<v1::Event> batch;
     {
       absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stopping_ || !queue_.empty();
-      };
+      auto ready = [this]()
+                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || !queue_.empty(); };
       mu_.Await(absl::Condition(&ready));
       if (stopping_) return;
       const size_t n = std::min<size_t>(queue_.size(), options_.max_batch);

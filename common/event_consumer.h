@@ -7,15 +7,16 @@
 // (one transaction per batch, so throughput is not bound by one commit per event).
 #pragma once
 
+#include <grpcpp/client_context.h>
+#include <grpcpp/support/sync_stream.h>
+
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <string>
 #include <thread>
-
-#include <grpcpp/client_context.h>
-#include <grpcpp/support/sync_stream.h>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -29,6 +30,10 @@ class EventConsumer {
  public:
   // Applies one event within the consumer's transaction. Must only touch this connection.
   using ApplyFn = std::function<absl::Status(const v1::Event&, PooledConnection&)>;
+  // Applies the new events of one batch, in order, within the consumer's transaction: for a
+  // consumer that writes the effect of many events together.
+  using ApplyBatchFn =
+      std::function<absl::Status(const std::vector<v1::Event>&, PooledConnection&)>;
 
   // Opens the producer's StreamEvents, e.g. with IntakeService::Stub::StreamEvents.
   using OpenFn = std::function<std::unique_ptr<grpc::ClientReaderInterface<v1::Event>>(
@@ -42,6 +47,8 @@ class EventConsumer {
 
   // `principal` is attached to the stream call (the producer checks for the service role).
   EventConsumer(Options options, MysqlPool& pool, OpenFn open, Principal principal, ApplyFn apply);
+  EventConsumer(Options options, MysqlPool& pool, OpenFn open, Principal principal,
+                ApplyBatchFn apply);
   ~EventConsumer();
 
   void Start();
@@ -63,7 +70,7 @@ class EventConsumer {
   MysqlPool& pool_;
   OpenFn open_;
   const Principal principal_;
-  ApplyFn apply_;
+  ApplyBatchFn apply_;
 
   absl::Mutex mu_;
   std::deque<v1::Event> queue_ ABSL_GUARDED_BY(mu_);

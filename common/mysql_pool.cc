@@ -233,7 +233,9 @@ absl::Status MysqlPool::RunWithRetry(absl::string_view what, bool transactional,
     bool committing = false;
     try {
       if (absl::Status s = LimitStatementTime(*connection, what); !s.ok()) return s;
-      if (transactional) connection->raw().setAutoCommit(false);
+      // An explicit transaction on an autocommit connection: one round trip to begin, where
+      // switching autocommit off and on again would take two around every transaction.
+      if (transactional) connection->Prepare("START TRANSACTION").execute();
       absl::Status status = work(*connection);
       if (transactional) {
         if (status.ok()) {
@@ -242,7 +244,6 @@ absl::Status MysqlPool::RunWithRetry(absl::string_view what, bool transactional,
         } else {
           connection->raw().rollback();
         }
-        connection->raw().setAutoCommit(true);
       }
       return status;
     } catch (const sql::SQLException& e) {
@@ -256,10 +257,7 @@ absl::Status MysqlPool::RunWithRetry(absl::string_view what, bool transactional,
         continue;  // a stale pooled connection: retry on a fresh one
       }
       try {
-        if (transactional) {
-          connection->raw().rollback();
-          connection->raw().setAutoCommit(true);
-        }
+        if (transactional) connection->raw().rollback();
       } catch (const sql::SQLException&) {
         connection->MarkBroken();
       }

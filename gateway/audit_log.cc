@@ -73,15 +73,17 @@ void CollectObjectIds(const google::protobuf::Message& message, std::vector<std:
 
 std::string JoinObjectIds(const std::vector<std::string>& ids) { return absl::StrJoin(ids, ","); }
 
-MysqlAuditLog::MysqlAuditLog(MysqlPool& pool, size_t max_batch)
-    : pool_(pool), max_batch_(max_batch), thread_([this] { Loop(); }) {}
+MysqlAuditLog::MysqlAuditLog(MysqlPool& pool, size_t max_batch, int writers)
+    : pool_(pool), max_batch_(max_batch) {
+  for (int i = 0; i < writers; ++i) writers_.emplace_back([this] { Loop(); });
+}
 
 MysqlAuditLog::~MysqlAuditLog() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  thread_.join();
+  for (std::thread& writer : writers_) writer.join();
 }
 
 void MysqlAuditLog::Append(AuditRecord record, std::function<void(absl::Status)> done) {

@@ -185,10 +185,18 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
       upstream_context_->AddMetadata(std::string(k), std::string(View(value)));
     }
     AttachPrincipal(*principal_, *upstream_context_);
-    route_->backend->stub->PrepareBidiStreamingCall(upstream_context_.get(), route_->path,
-                                                    grpc::StubOptions(), &upstream_);
     upstream_started_ = true;
     ++refs_;
+    if (!client_streaming_ && !server_streaming_ && first != nullptr) {
+      // A unary call goes out as one unary call: one batch of operations and one completion,
+      // where the streaming path takes a callback (and often a thread hand-off) per step.
+      route_->backend->stub->UnaryCall(upstream_context_.get(), route_->path, grpc::StubOptions(),
+                                       first, &response_,
+                                       [this](grpc::Status status) { UnaryDone(status); });
+      return;
+    }
+    route_->backend->stub->PrepareBidiStreamingCall(upstream_context_.get(), route_->path,
+                                                    grpc::StubOptions(), &upstream_);
     if (first != nullptr) {
       if (client_streaming_) {
         upstream_.StartWrite(first);
@@ -212,14 +220,27 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   void UpstreamReadDone(bool ok) {
     absl::MutexLock lock(&mu_);
     if (!ok || finishing_) return;
+    TakeResponseLocked();
+    if (server_streaming_) StartWrite(&response_);
+  }
+
+  void UnaryDone(const grpc::Status& status) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (status.ok() && !finishing_) TakeResponseLocked();
+      upstream_done_ = true;
+      FinishLocked(status);
+    }
+    Unref();
+  }
+
+  // The audit notes the records a response names; a unary response is held until the status
+  // and the audit record.
+  void TakeResponseLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (response_message_ != nullptr && ParseBuffer(response_, response_message_.get())) {
       CollectObjectIds(*response_message_, object_ids_);
     }
-    if (server_streaming_) {
-      StartWrite(&response_);
-    } else {
-      have_response_ = true;  // held until the status and the audit record
-    }
+    if (!server_streaming_) have_response_ = true;
   }
 
   void UpstreamDone(const grpc::Status& status) {

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "common/blocking_reactor.h"
+#include "common/call_deadline.h"
 #include "common/ids.h"
 #include "common/principal.h"
 #include "common/status.h"
@@ -148,34 +150,126 @@ grpc::ServerUnaryReactor* IntakeServiceImpl::ServeUpdate(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* IntakeServiceImpl::RegisterStatushouder(
     grpc::CallbackServerContext* context, const v1::RegisterStatushouderRequest* request,
     v1::Statushouder* response) {
-  return ServeBlocking(context, workers_, [this, context, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(Principal principal, RequireConsulent(*context));
-    const absl::CivilDay today = today_();
-    RETURN_IF_ERROR(ValidateRequestId(request->request_id()));
-    RETURN_IF_ERROR(ValidateNewStatushouder(request->statushouder(), today));
-    v1::Statushouder statushouder = request->statushouder();
-    ClearNonProfile(statushouder);  // the trajectory is built by its own RPCs
-    statushouder.set_gemeente(principal.gemeente);
-    statushouder.set_phase(InitialPhase(statushouder));
-    RefreshDerived(statushouder, today);
-    ASSIGN_OR_RETURN(
-        *response, store_.Create(request->request_id(), RequestFingerprint(request->statushouder()),
-                                 std::move(statushouder)));
-    RefreshDerived(*response, today);  // a replay answers with today's days_left
-    return absl::OkStatus();
-  });
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // Checks that need no database run here, on the gRPC thread; a bad request never waits.
+  const absl::CivilDay today = today_();
+  absl::StatusOr<Principal> principal = RequireConsulent(*context);
+  absl::Status valid = principal.status();
+  if (valid.ok()) valid = ValidateRequestId(request->request_id());
+  if (valid.ok()) valid = ValidateNewStatushouder(request->statushouder(), today);
+  if (!valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
+    return reactor;
+  }
+  Registration registration{context, reactor, response, {}};
+  registration.store.request_id = request->request_id();
+  registration.store.request_hash = RequestFingerprint(request->statushouder());
+  v1::Statushouder& statushouder = registration.store.statushouder;
+  statushouder = request->statushouder();
+  ClearNonProfile(statushouder);  // the trajectory is built by its own RPCs
+  statushouder.set_gemeente(principal->gemeente);
+  statushouder.set_phase(InitialPhase(statushouder));
+  RefreshDerived(statushouder, today);
+  registrations_.Submit(std::move(registration));
+  return reactor;
 }
+
+void IntakeServiceImpl::RegisterBatch(std::vector<Registration>& batch) {
+  std::vector<Registration*> live;
+  std::vector<StatushouderStore::NewRegistration> registrations;
+  auto latest = std::chrono::system_clock::time_point::min();
+  for (Registration& r : batch) {
+    if (r.context->IsCancelled()) {
+      r.reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "call cancelled before it ran"));
+      continue;
+    }
+    live.push_back(&r);
+    registrations.push_back(std::move(r.store));
+    latest = std::max(latest, r.context->deadline());
+  }
+  if (live.empty()) return;
+  std::vector<absl::StatusOr<v1::Statushouder>> results;
+  {
+    CallDeadlineScope deadline(latest);
+    results = store_.CreateMany(std::move(registrations));
+  }
+  const absl::CivilDay today = today_();
+  for (size_t i = 0; i < live.size(); ++i) {
+    if (!results[i].ok()) {
+      live[i]->reactor->Finish(ToGrpcStatus(results[i].status()));
+      continue;
+    }
+    *live[i]->response = *std::move(results[i]);
+    RefreshDerived(*live[i]->response, today);  // a replay answers with today's days_left
+    live[i]->reactor->Finish(grpc::Status::OK);
+  }
+}
+
+IntakeServiceImpl::IntakeServiceImpl(StatushouderStore& store, Outbox& outbox, WorkerPool& workers,
+                                     Clock today)
+    : store_(store),
+      outbox_(outbox),
+      workers_(workers),
+      today_(std::move(today)),
+      point_reads_(workers, kBatchesRunning, StatushouderStore::kMaxGetMany,
+                   [this](std::vector<PointRead>& batch) { ReadBatch(batch); }),
+      registrations_(workers, kBatchesRunning, StatushouderStore::kMaxCreateMany,
+                     [this](std::vector<Registration>& batch) { RegisterBatch(batch); }) {}
 
 grpc::ServerUnaryReactor* IntakeServiceImpl::GetStatushouder(
     grpc::CallbackServerContext* context, const v1::GetStatushouderRequest* request,
     v1::Statushouder* response) {
-  return ServeBlocking(context, workers_, [this, context, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(Principal principal, RequireConsulent(*context));
-    RETURN_IF_ERROR(ValidateId(request->id()));
-    ASSIGN_OR_RETURN(*response, store_.Get(principal.gemeente, request->id()));
-    RefreshDerived(*response, today_());
-    return absl::OkStatus();
-  });
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<Principal> principal = RequireConsulent(*context);
+  absl::Status valid = principal.ok() ? ValidateId(request->id()) : principal.status();
+  if (!valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
+    return reactor;
+  }
+  point_reads_.Submit({context, reactor, std::move(principal->gemeente), request->id(), response});
+  return reactor;
+}
+
+void IntakeServiceImpl::ReadBatch(std::vector<PointRead>& batch) {
+  // One statement per gemeente in the batch (almost always one): the tenant stays in the WHERE.
+  absl::flat_hash_map<std::string, std::vector<PointRead*>> by_gemeente;
+  for (PointRead& read : batch) {
+    if (read.context->IsCancelled()) {
+      read.reactor->Finish(
+          grpc::Status(grpc::StatusCode::CANCELLED, "call cancelled before it ran"));
+      continue;
+    }
+    by_gemeente[read.gemeente].push_back(&read);
+  }
+  const absl::CivilDay today = today_();
+  for (auto& [gemeente, reads] : by_gemeente) {
+    std::vector<std::string> ids;
+    ids.reserve(reads.size());
+    auto latest = std::chrono::system_clock::time_point::min();
+    for (const PointRead* read : reads) {
+      ids.push_back(read->id);
+      latest = std::max(latest, read->context->deadline());
+    }
+    absl::StatusOr<absl::flat_hash_map<std::string, v1::Statushouder>> found;
+    {
+      CallDeadlineScope deadline(latest);
+      found = store_.GetMany(gemeente, ids);
+    }
+    for (PointRead* read : reads) {
+      if (!found.ok()) {
+        read->reactor->Finish(ToGrpcStatus(found.status()));
+        continue;
+      }
+      auto it = found->find(read->id);
+      if (it == found->end()) {
+        read->reactor->Finish(ToGrpcStatus(absl::NotFoundError("statushouder not found")));
+        continue;
+      }
+      *read->response = it->second;
+      RefreshDerived(*read->response, today);
+      read->reactor->Finish(grpc::Status::OK);
+    }
+  }
 }
 
 grpc::ServerUnaryReactor* IntakeServiceImpl::ListStatushouders(

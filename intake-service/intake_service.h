@@ -4,6 +4,7 @@
 
 #include "common/dates.h"
 #include "common/outbox.h"
+#include "common/request_batcher.h"
 #include "common/worker_pool.h"
 #include "inburgering/v1/intake.grpc.pb.h"
 #include "intake-service/statushouder_store.h"
@@ -21,8 +22,11 @@ class IntakeServiceImpl final : public v1::IntakeService::CallbackService {
   // At most this many rows per ImportStatushoudersRequest.
   static constexpr int kMaxImportBatch = 5000;
 
-  IntakeServiceImpl(StatushouderStore& store, Outbox& outbox, WorkerPool& workers, Clock today)
-      : store_(store), outbox_(outbox), workers_(workers), today_(std::move(today)) {}
+  // At most this many batches of reads, and of registrations, run at once (each holds one
+  // connection): enough to keep the database busy while the service answers the last batch.
+  static constexpr int kBatchesRunning = 2;
+
+  IntakeServiceImpl(StatushouderStore& store, Outbox& outbox, WorkerPool& workers, Clock today);
 
   grpc::ServerUnaryReactor* RegisterStatushouder(grpc::CallbackServerContext* context,
                                                  const v1::RegisterStatushouderRequest* request,
@@ -75,10 +79,34 @@ class IntakeServiceImpl final : public v1::IntakeService::CallbackService {
                                         int64_t version, v1::StatushouderChanged::Change change,
                                         v1::Statushouder* response, Validate validate, Apply apply);
 
+  // A GetStatushouder waiting for its batch.
+  struct PointRead {
+    grpc::CallbackServerContext* context;
+    grpc::ServerUnaryReactor* reactor;
+    std::string gemeente;
+    std::string id;
+    v1::Statushouder* response;
+  };
+  void ReadBatch(std::vector<PointRead>& batch);
+  // A RegisterStatushouder, validated, waiting for its batch.
+  struct Registration {
+    grpc::CallbackServerContext* context;
+    grpc::ServerUnaryReactor* reactor;
+    v1::Statushouder* response;
+    StatushouderStore::NewRegistration store;
+  };
+  void RegisterBatch(std::vector<Registration>& batch);
+
   StatushouderStore& store_;
   Outbox& outbox_;
   WorkerPool& workers_;
   Clock today_;
+  // Concurrent point reads share a statement: under load, one round trip and one worker hand-off
+  // serve many calls (the hand-offs, not the SELECT, were most of a read's cost).
+  RequestBatcher<PointRead> point_reads_;
+  // Concurrent registrations share one transaction and so one durable commit
+  // (StatushouderStore::CreateMany).
+  RequestBatcher<Registration> registrations_;
 };
 
 }  // namespace inburgering::intake

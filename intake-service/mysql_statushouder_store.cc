@@ -1,6 +1,8 @@
 #include "intake-service/mysql_statushouder_store.h"
 
 #include <algorithm>
+#include <bit>
+#include <iterator>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -77,10 +79,10 @@ std::string Repeat(absl::string_view first, absl::string_view rest, int n) {
 }
 
 // Calls write(begin, chunk) for consecutive chunks covering [0, n).
-template <typename Write>
-void ForEachChunk(size_t n, Write write) {
+template <typename Write, size_t kShapes = std::size(kRowChunks)>
+void ForEachChunk(size_t n, Write write, const int (&chunks)[kShapes] = kRowChunks) {
   size_t next = 0;
-  for (int chunk : kRowChunks) {
+  for (int chunk : chunks) {
     while (n - next >= static_cast<size_t>(chunk)) {
       write(next, chunk);
       next += chunk;
@@ -124,6 +126,29 @@ sql::PreparedStatement& PrepareSelectByBsn(PooledConnection& c, int rows) {
                       : c.Prepare(kSelect1);
 }
 
+// SELECT of up to StatushouderStore::kMaxGetMany ids, padded to a power of two (a repeated id
+// matches its row once), so that each connection caches six shapes.
+std::string SelectByIdsText(int rows) {
+  return absl::StrCat("SELECT id, record FROM statushouders WHERE gemeente = ? AND id IN (",
+                      Repeat("?", ", ?", rows), ")");
+}
+static_assert(StatushouderStore::kMaxGetMany == 32, "PrepareSelectByIds has shapes up to 32");
+
+sql::PreparedStatement& PrepareSelectByIds(PooledConnection& c, int rows) {
+  static const std::string kSelect32 = SelectByIdsText(32);
+  static const std::string kSelect16 = SelectByIdsText(16);
+  static const std::string kSelect8 = SelectByIdsText(8);
+  static const std::string kSelect4 = SelectByIdsText(4);
+  static const std::string kSelect2 = SelectByIdsText(2);
+  static const std::string kSelect1 = SelectByIdsText(1);
+  return rows > 16  ? c.Prepare(kSelect32)
+         : rows > 8 ? c.Prepare(kSelect16)
+         : rows > 4 ? c.Prepare(kSelect8)
+         : rows > 2 ? c.Prepare(kSelect4)
+         : rows > 1 ? c.Prepare(kSelect2)
+                    : c.Prepare(kSelect1);
+}
+
 sql::PreparedStatement& PrepareInsert(PooledConnection& c, int rows) {
   static const std::string kInsert500 = InsertText(500);
   static const std::string kInsert50 = InsertText(50);
@@ -133,6 +158,43 @@ sql::PreparedStatement& PrepareInsert(PooledConnection& c, int rows) {
          : rows == 50 ? c.Prepare(kInsert50)
          : rows == 5  ? c.Prepare(kInsert5)
                       : c.Prepare(kInsert1);
+}
+
+// Registration batches (at most StatushouderStore::kMaxCreateMany rows) go in chunks of 16, 8, 4,
+// 2 and 1 rows: a few statements per batch, five shapes per table.
+constexpr int kRegistrationChunks[] = {16, 8, 4, 2, 1};
+static_assert(StatushouderStore::kMaxCreateMany == 16, "kRegistrationChunks start at 16");
+
+std::string ClaimText(int rows) {
+  return absl::StrCat(
+      "INSERT INTO create_requests (gemeente, request_id, request_hash, statushouder_id) VALUES ",
+      Repeat("(?, ?, ?, ?)", ", (?, ?, ?, ?)", rows));
+}
+
+sql::PreparedStatement& PrepareClaims(PooledConnection& c, int rows) {
+  static const std::string kClaim16 = ClaimText(16);
+  static const std::string kClaim8 = ClaimText(8);
+  static const std::string kClaim4 = ClaimText(4);
+  static const std::string kClaim2 = ClaimText(2);
+  static const std::string kClaim1 = ClaimText(1);
+  return rows == 16  ? c.Prepare(kClaim16)
+         : rows == 8 ? c.Prepare(kClaim8)
+         : rows == 4 ? c.Prepare(kClaim4)
+         : rows == 2 ? c.Prepare(kClaim2)
+                     : c.Prepare(kClaim1);
+}
+
+sql::PreparedStatement& PrepareRegistrationInsert(PooledConnection& c, int rows) {
+  static const std::string kInsert16 = InsertText(16);
+  static const std::string kInsert8 = InsertText(8);
+  static const std::string kInsert4 = InsertText(4);
+  static const std::string kInsert2 = InsertText(2);
+  static const std::string kInsert1 = InsertText(1);
+  return rows == 16  ? c.Prepare(kInsert16)
+         : rows == 8 ? c.Prepare(kInsert8)
+         : rows == 4 ? c.Prepare(kInsert4)
+         : rows == 2 ? c.Prepare(kInsert2)
+                     : c.Prepare(kInsert1);
 }
 
 sql::PreparedStatement& PrepareUpsert(PooledConnection& c, int rows) {
@@ -198,7 +260,8 @@ absl::StatusOr<v1::Statushouder> MysqlStatushouderStore::Create(const std::strin
                      ClaimRequestId(c, kRegistrationLedger, statushouder.gemeente(), request_id,
                                     request_hash, id));
     if (prior.has_value()) {
-      ASSIGN_OR_RETURN(result, SelectById(c, statushouder.gemeente(), *prior, /*for_update=*/false));
+      ASSIGN_OR_RETURN(result,
+                       SelectById(c, statushouder.gemeente(), *prior, /*for_update=*/false));
       return absl::OkStatus();
     }
     const auto now = TimeUtil::GetCurrentTime();
@@ -232,15 +295,101 @@ absl::StatusOr<v1::Statushouder> MysqlStatushouderStore::Create(const std::strin
   return result;
 }
 
-absl::StatusOr<v1::Statushouder> MysqlStatushouderStore::Get(const std::string& gemeente,
-                                                             const std::string& id) {
-  v1::Statushouder result;
-  absl::Status status = pool_.Run("get statushouder", [&](PooledConnection& c) -> absl::Status {
-    ASSIGN_OR_RETURN(result, SelectById(c, gemeente, id, /*for_update=*/false));
+std::vector<absl::StatusOr<v1::Statushouder>> MysqlStatushouderStore::CreateMany(
+    std::vector<NewRegistration> registrations) {
+  std::vector<absl::StatusOr<v1::Statushouder>> results;
+  results.reserve(registrations.size());
+  if (registrations.size() > 1) {
+    std::vector<v1::Statushouder> created;
+    bool conflict = false;
+    absl::Status status = pool_.InTransaction("register statushouders", [&](PooledConnection& c) {
+      conflict = false;
+      created.clear();
+      const auto now = TimeUtil::GetCurrentTime();
+      for (const NewRegistration& r : registrations) {
+        v1::Statushouder& s = created.emplace_back(r.statushouder);
+        s.set_id(NewId());
+        s.set_version(1);
+        *s.mutable_create_time() = now;
+        *s.mutable_update_time() = now;
+      }
+      try {
+        ForEachChunk(
+            created.size(),
+            [&](size_t begin, int chunk) {
+              sql::PreparedStatement& claim = PrepareClaims(c, chunk);
+              for (int i = 0; i < chunk; ++i) {
+                const NewRegistration& r = registrations[begin + i];
+                claim.setString(4 * i + 1, created[begin + i].gemeente());
+                claim.setString(4 * i + 2, r.request_id);
+                claim.setString(4 * i + 3, r.request_hash);
+                claim.setString(4 * i + 4, created[begin + i].id());
+              }
+              claim.executeUpdate();
+            },
+            kRegistrationChunks);
+        ForEachChunk(
+            created.size(),
+            [&](size_t begin, int chunk) {
+              sql::PreparedStatement& insert = PrepareRegistrationInsert(c, chunk);
+              for (int i = 0; i < chunk; ++i) BindNewRow(insert, 11 * i + 1, created[begin + i]);
+              insert.executeUpdate();
+            },
+            kRegistrationChunks);
+      } catch (const sql::SQLException& e) {
+        if (e.getErrorCode() != kDuplicateKey) throw;
+        // A replay, a reused request_id or a BSN already registered: which one, and for whom,
+        // is Create's to say, one registration at a time.
+        conflict = true;
+        return absl::AbortedError("register statushouders: a key of the batch exists");
+      }
+      std::vector<v1::Event> events;
+      events.reserve(created.size());
+      for (const v1::Statushouder& s : created) {
+        events.push_back(StatushouderEvent(v1::StatushouderChanged::REGISTERED, s));
+      }
+      Outbox::AppendMany(c, events);
+      return absl::OkStatus();
+    });
+    if (status.ok()) {
+      outbox_.NotifyCommitted();
+      for (v1::Statushouder& s : created) results.push_back(std::move(s));
+      return results;
+    }
+    if (!conflict) {  // the database failed: it would have failed each of them
+      results.assign(registrations.size(), status);
+      return results;
+    }
+  }
+  for (NewRegistration& r : registrations) {
+    results.push_back(Create(r.request_id, r.request_hash, std::move(r.statushouder)));
+  }
+  return results;
+}
+
+absl::StatusOr<absl::flat_hash_map<std::string, v1::Statushouder>> MysqlStatushouderStore::GetMany(
+    const std::string& gemeente, const std::vector<std::string>& ids) {
+  if (ids.empty() || ids.size() > static_cast<size_t>(kMaxGetMany)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("get statushouders: 1 to ", kMaxGetMany, " ids"));
+  }
+  absl::flat_hash_map<std::string, v1::Statushouder> found;
+  absl::Status status = pool_.Run("get statushouders", [&](PooledConnection& c) -> absl::Status {
+    found.clear();
+    sql::PreparedStatement& select = PrepareSelectByIds(c, static_cast<int>(ids.size()));
+    const int slots = static_cast<int>(std::bit_ceil(ids.size()));
+    select.setString(1, gemeente);
+    for (int i = 0; i < slots; ++i)
+      select.setString(i + 2, ids[std::min<size_t>(i, ids.size() - 1)]);
+    std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
+    while (rs->next()) {
+      ASSIGN_OR_RETURN(v1::Statushouder record, ParseRecord(*rs));
+      found.emplace(std::string(rs->getString("id")), std::move(record));
+    }
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
-  return result;
+  return found;
 }
 
 absl::StatusOr<v1::Statushouder> MysqlStatushouderStore::Update(
@@ -285,7 +434,8 @@ absl::StatusOr<std::vector<ListedStatushouder>> MysqlStatushouderStore::List(
     // MariaDB optimises a prepared statement again at each execution with the bound values, so
     // the constant branches fold away and the optimiser may pick the (gemeente, filter, seq) index
     // of a selective filter (EXPLAIN with the values inlined shows it: bijstand = 1 uses
-    // statushouders_bijstand; an unselective one keeps the (gemeente, seq) scan, cheaper with LIMIT).
+    // statushouders_bijstand; an unselective one keeps the (gemeente, seq) scan, cheaper with
+    // LIMIT).
     auto& select = c.Prepare(
         "SELECT seq, record FROM statushouders WHERE gemeente = ? AND seq > ? "
         "AND (? = 0 OR phase = ?) AND (? = 0 OR leerroute = ?) AND (? = 0 OR type = ?) "

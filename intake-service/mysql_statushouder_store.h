@@ -25,7 +25,10 @@ class MysqlStatushouderStore : public StatushouderStore {
   absl::StatusOr<v1::Statushouder> Create(const std::string& request_id,
                                           const std::string& request_hash,
                                           v1::Statushouder statushouder) override;
-  absl::StatusOr<v1::Statushouder> Get(const std::string& gemeente, const std::string& id) override;
+  std::vector<absl::StatusOr<v1::Statushouder>> CreateMany(
+      std::vector<NewRegistration> registrations) override;
+  absl::StatusOr<absl::flat_hash_map<std::string, v1::Statushouder>> GetMany(
+      const std::string& gemeente, const std::vector<std::string>& ids) override;
   absl::StatusOr<v1::Statushouder> Update(const std::string& gemeente, const std::string& id,
                                           int64_t expected_version,
                                           v1::StatushouderChanged::Change change,

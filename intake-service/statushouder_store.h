@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "inburgering/v1/events.pb.h"
@@ -61,9 +62,26 @@ class StatushouderStore {
                                                   const std::string& request_hash,
                                                   v1::Statushouder statushouder) = 0;
 
-  // NOT_FOUND when absent or of another gemeente.
-  virtual absl::StatusOr<v1::Statushouder> Get(const std::string& gemeente,
-                                               const std::string& id) = 0;
+  // One registration of a CreateMany batch: Create's arguments.
+  struct NewRegistration {
+    std::string request_id;
+    std::string request_hash;
+    v1::Statushouder statushouder;
+  };
+  // Create for up to kMaxCreateMany registrations at once, with Create's answers, in order. In the
+  // usual case they share one transaction of multi-row writes, and so one durable commit; when
+  // any of them is a replay, reuses a request_id or repeats a BSN, each is done on its own by
+  // Create.
+  static constexpr int kMaxCreateMany = 16;
+  virtual std::vector<absl::StatusOr<v1::Statushouder>> CreateMany(
+      std::vector<NewRegistration> registrations) = 0;
+
+  // The records of `ids` (1 to kMaxGetMany, repeats allowed) that exist in the gemeente, by id,
+  // read in one statement; an id absent from the result (no such record, or another gemeente's)
+  // is NOT_FOUND to its caller.
+  static constexpr int kMaxGetMany = 32;
+  virtual absl::StatusOr<absl::flat_hash_map<std::string, v1::Statushouder>> GetMany(
+      const std::string& gemeente, const std::vector<std::string>& ids) = 0;
 
   // Reads the record for update, lets `mutate` change it (returning an error aborts with nothing
   // written) and stores it with version + 1 and an event of kind `change`. ABORTED when the stored

@@ -87,8 +87,8 @@ int main(int argc, char** argv) {
   for (const auto& [stream, open] : streams) {
     consumers.push_back(std::make_unique<EventConsumer>(
         EventConsumer::Options{stream}, **pool, open, self,
-        [&projection, name = stream](const v1::Event& event, PooledConnection& c) {
-          return projection.Apply(name, event, c);
+        [&projection, name = stream](const std::vector<v1::Event>& events, PooledConnection& c) {
+          return projection.ApplyBatch(name, events, c);
         }));
   }
   for (auto& consumer : consumers) consumer->Start();

@@ -1,5 +1,6 @@
 #include "reporting-service/projection.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <tuple>
@@ -25,10 +26,38 @@ namespace {
 
 std::string Blob(sql::ResultSet& rs, int column) { return std::string(rs.getString(column)); }
 
+void AddDelta(const AggregateDelta& delta, AggregateDelta& pending) {
+  for (const auto& [key, change] : delta) pending[key] += change;
+}
+
 }  // namespace
 
-absl::Status Projection::Apply(const std::string& stream, const v1::Event& event,
-                               PooledConnection& c) const {
+absl::Status Projection::ApplyBatch(const std::string& stream, const std::vector<v1::Event>& events,
+                                    PooledConnection& c) const {
+  AggregateDelta pending;
+  int64_t head_us = -1;
+  for (const v1::Event& event : events) {
+    ApplyEvent(event, c, pending);
+    if (event.has_occur_time()) {
+      head_us = std::max<int64_t>(
+          head_us, event.occur_time().seconds() * 1000000 + event.occur_time().nanos() / 1000);
+    }
+  }
+  WriteDelta(c, pending);
+  if (head_us >= 0) {
+    auto& head = c.Prepare(
+        "INSERT INTO stream_heads (ledger, stream, occur_time) VALUES (?, ?, ?) "
+        "ON DUPLICATE KEY UPDATE occur_time = GREATEST(occur_time, VALUES(occur_time))");
+    head.setInt(1, ledger_);
+    head.setString(2, stream);
+    head.setInt64(3, head_us);
+    head.executeUpdate();
+  }
+  return absl::OkStatus();
+}
+
+void Projection::ApplyEvent(const v1::Event& event, PooledConnection& c,
+                            AggregateDelta& pending) const {
   switch (event.payload_case()) {
     case v1::Event::kStatushouderChanged: {
       const v1::Statushouder& s = event.statushouder_changed().statushouder();
@@ -41,7 +70,7 @@ absl::Status Projection::Apply(const std::string& stream, const v1::Event& event
       upsert.setString(3, s.gemeente());
       upsert.setString(4, s.SerializeAsString());
       upsert.executeUpdate();
-      RecomputePerson(c, s.id());
+      RecomputePerson(c, s.id(), pending);
       break;
     }
     case v1::Event::kPlacementChanged: {
@@ -70,7 +99,7 @@ absl::Status Projection::Apply(const std::string& stream, const v1::Event& event
       upsert.setString(6, p.SerializeAsString());
       upsert.setString(7, EncodeKeys(new_keys));
       upsert.executeUpdate();
-      ApplyDelta(c, Diff(old_keys, new_keys));
+      AddDelta(Diff(old_keys, new_keys), pending);
       // The placement may arrive before the statushouder (separate streams): keep a stub row
       // whose figures appear once the record does.
       auto& stub = c.Prepare(
@@ -80,7 +109,7 @@ absl::Status Projection::Apply(const std::string& stream, const v1::Event& event
       stub.setString(2, p.statushouder_id());
       stub.setString(3, p.gemeente());
       stub.executeUpdate();
-      RecomputePerson(c, p.statushouder_id());
+      RecomputePerson(c, p.statushouder_id(), pending);
       break;
     }
     case v1::Event::kWerkplekChanged: {
@@ -103,25 +132,16 @@ absl::Status Projection::Apply(const std::string& stream, const v1::Event& event
         std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
         while (rs->next()) people.push_back(Blob(*rs, 1));
       }
-      for (const std::string& id : people) RecomputePerson(c, id);
+      for (const std::string& id : people) RecomputePerson(c, id, pending);
       break;
     }
     default:
       break;
   }
-  if (event.has_occur_time()) {
-    auto& head = c.Prepare(
-        "INSERT INTO stream_heads (ledger, stream, occur_time) VALUES (?, ?, ?) "
-        "ON DUPLICATE KEY UPDATE occur_time = GREATEST(occur_time, VALUES(occur_time))");
-    head.setInt(1, ledger_);
-    head.setString(2, stream);
-    head.setInt64(3, event.occur_time().seconds() * 1000000 + event.occur_time().nanos() / 1000);
-    head.executeUpdate();
-  }
-  return absl::OkStatus();
 }
 
-void Projection::RecomputePerson(PooledConnection& c, const std::string& id) const {
+void Projection::RecomputePerson(PooledConnection& c, const std::string& id,
+                                 AggregateDelta& pending) const {
   std::string gemeente, keys_text;
   v1::Statushouder record;
   bool known = false;
@@ -156,7 +176,7 @@ void Projection::RecomputePerson(PooledConnection& c, const std::string& id) con
   }
   const std::string new_text = EncodeKeys(new_keys);
   if (new_text == keys_text) return;
-  ApplyDelta(c, Diff(DecodeKeys(gemeente, keys_text), new_keys));
+  AddDelta(Diff(DecodeKeys(gemeente, keys_text), new_keys), pending);
   auto& update = c.Prepare("UPDATE persons SET keys_text = ? WHERE ledger = ? AND id = ?");
   update.setString(1, new_text);
   update.setInt(2, ledger_);
@@ -164,28 +184,56 @@ void Projection::RecomputePerson(PooledConnection& c, const std::string& id) con
   update.executeUpdate();
 }
 
-void Projection::ApplyDelta(PooledConnection& c, const AggregateDelta& delta) const {
-  if (delta.empty()) return;
-  auto& add = c.Prepare(
-      "INSERT INTO aggregates (ledger, gemeente, month, dimension, value, count) "
-      "VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE count = count + VALUES(count)");
-  // Histogram changes, per (gemeente, bucket, dimension): days -> change.
+void Projection::WriteDelta(PooledConnection& c, const AggregateDelta& delta) const {
+  // Counter changes per (gemeente, bucket, dimension, value), in key order (so that concurrent
+  // writers lock rows in one order), and histogram changes per (gemeente, bucket, dimension):
+  // days -> change. Each key counts for its month and its year roll-up (see YearBucket).
+  std::map<std::tuple<std::string, std::string, std::string, std::string>, int64_t> counters;
   std::map<std::tuple<std::string, std::string, std::string>, std::map<int64_t, int64_t>> days;
   for (const auto& [key, change] : delta) {
-    // The month and its year roll-up (see YearBucket).
+    if (change == 0) continue;  // a key left and re-entered within the batch
     for (const std::string& bucket : {key.month, YearBucket(key.month)}) {
       int64_t value;
       if (IsHistogramDimension(key.dimension) && absl::SimpleAtoi(key.value, &value)) {
         days[{key.gemeente, bucket, key.dimension}][value] += change;
-        continue;
+      } else {
+        counters[{key.gemeente, bucket, key.dimension, key.value}] += change;
       }
-      add.setInt(1, ledger_);
-      add.setString(2, key.gemeente);
-      add.setString(3, bucket);
-      add.setString(4, key.dimension);
-      add.setString(5, key.value);
-      add.setInt64(6, change);
+    }
+  }
+  // Multi-row upserts in chunks of 64, 16, 4 and 1 rows; the texts are constants built from
+  // fixed fragments, the values travel as parameters.
+  auto rows = [](int n) {
+    std::string sql =
+        "INSERT INTO aggregates (ledger, gemeente, month, dimension, value, count) VALUES "
+        "(?, ?, ?, ?, ?, ?)";
+    for (int i = 1; i < n; ++i) sql += ", (?, ?, ?, ?, ?, ?)";
+    return sql + " ON DUPLICATE KEY UPDATE count = count + VALUES(count)";
+  };
+  static const std::string kAdd64 = rows(64);
+  static const std::string kAdd16 = rows(16);
+  static const std::string kAdd4 = rows(4);
+  static const std::string kAdd1 = rows(1);
+  auto next = counters.begin();
+  size_t left = counters.size();
+  for (size_t chunk : {64, 16, 4, 1}) {
+    while (left >= chunk) {
+      sql::PreparedStatement& add = chunk == 64   ? c.Prepare(kAdd64)
+                                    : chunk == 16 ? c.Prepare(kAdd16)
+                                    : chunk == 4  ? c.Prepare(kAdd4)
+                                                  : c.Prepare(kAdd1);
+      for (size_t i = 0; i < chunk; ++i, ++next) {
+        const auto& [gemeente, bucket, dimension, value] = next->first;
+        const int p = static_cast<int>(6 * i);
+        add.setInt(p + 1, ledger_);
+        add.setString(p + 2, gemeente);
+        add.setString(p + 3, bucket);
+        add.setString(p + 4, dimension);
+        add.setString(p + 5, value);
+        add.setInt64(p + 6, next->second);
+      }
       add.executeUpdate();
+      left -= chunk;
     }
   }
   if (days.empty()) return;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "common/migrations.h"
@@ -26,16 +27,24 @@ class Projection {
  public:
   explicit Projection(Ledger ledger = Ledger::kMaintained) : ledger_(static_cast<int>(ledger)) {}
 
-  // Applies one event of `stream` ("intake" or "matching") on `c`, within its transaction.
-  // Unknown payloads are skipped (OK): a newer producer may add event kinds.
-  absl::Status Apply(const std::string& stream, const v1::Event& event, PooledConnection& c) const;
+  // Applies `events` of `stream` ("intake" or "matching"), in order, on `c`, within its
+  // transaction. The records change event by event; the aggregate changes of the whole batch
+  // are summed and written at the end, a few multi-row statements for the batch instead of a
+  // statement per key and event (the events of a batch mostly hit the same gemeente × month ×
+  // dimension keys). Unknown payloads are skipped (OK): a newer producer may add event kinds.
+  absl::Status ApplyBatch(const std::string& stream, const std::vector<v1::Event>& events,
+                          PooledConnection& c) const;
+  absl::Status Apply(const std::string& stream, const v1::Event& event, PooledConnection& c) const {
+    return ApplyBatch(stream, {event}, c);
+  }
 
   // Deletes this ledger's rows (for the recount's rebuild).
   absl::Status Clear(MysqlPool& pool) const;
 
  private:
-  void RecomputePerson(PooledConnection& c, const std::string& id) const;
-  void ApplyDelta(PooledConnection& c, const AggregateDelta& delta) const;
+  void ApplyEvent(const v1::Event& event, PooledConnection& c, AggregateDelta& pending) const;
+  void RecomputePerson(PooledConnection& c, const std::string& id, AggregateDelta& pending) const;
+  void WriteDelta(PooledConnection& c, const AggregateDelta& delta) const;
 
   const int ledger_;
 };

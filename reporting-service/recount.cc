@@ -71,8 +71,7 @@ absl::StatusOr<RecountResult> Recount(MysqlPool& pool,
     auto flush = [&]() -> absl::Status {
       if (batch.empty()) return absl::OkStatus();
       RETURN_IF_ERROR(pool.InTransaction("recount apply", [&](PooledConnection& c) {
-        for (const v1::Event& event : batch) RETURN_IF_ERROR(scratch.Apply(stream, event, c));
-        return absl::OkStatus();
+        return scratch.ApplyBatch(stream, batch, c);
       }));
       result.events_replayed += static_cast<int64_t>(batch.size());
       batch.clear();

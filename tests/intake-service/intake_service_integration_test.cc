@@ -180,6 +180,91 @@ TEST_F(IntakeServiceTest, AnotherGemeentesIdIsNotFoundLikeAMissingOne) {
   EXPECT_EQ(other.error_message(), missing.error_message());
 }
 
+// Concurrent reads are served in shared batches (RequestBatcher): each caller still gets its own
+// record, and an id of another gemeente in the same batch stays NOT_FOUND with the same message.
+TEST_F(IntakeServiceTest, ConcurrentReadsOfManyCallersEachGetTheirOwnAnswer) {
+  std::vector<v1::Statushouder> rijswijk;
+  for (int i = 0; i < 12; ++i) rijswijk.push_back(Registered(TestBsn(100 + i)));
+  v1::Statushouder delft;
+  ASSERT_TRUE(Register(kDelft, Registration("d1", TestBsn(200)), &delft).ok());
+  constexpr int kCallers = 16;
+  constexpr int kReadsEach = 60;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> callers;
+  for (int c = 0; c < kCallers; ++c) {
+    callers.emplace_back([&, c] {
+      for (int i = 0; i < kReadsEach; ++i) {
+        v1::Statushouder read;
+        const int pick = (c * kReadsEach + i) % 14;
+        if (pick < 12) {
+          const v1::Statushouder& want = rijswijk[pick];
+          const grpc::Status status = Get(kRijswijk, want.id(), &read);
+          if (!status.ok() || read.id() != want.id() || read.bsn() != want.bsn()) ++wrong;
+        } else {
+          // Delft's record asked for by Rijswijk, or an id nobody has: the same answer.
+          const std::string id = pick == 12 ? delft.id() : "01ARZ3NDEKTSV4RRFFQ69G5FAV";
+          const grpc::Status status = Get(kRijswijk, id, &read);
+          if (status.error_code() != grpc::StatusCode::NOT_FOUND ||
+              status.error_message() != "statushouder not found") {
+            ++wrong;
+          }
+        }
+      }
+    });
+  }
+  for (auto& caller : callers) caller.join();
+  EXPECT_EQ(wrong.load(), 0);
+  v1::Statushouder own;
+  ASSERT_TRUE(Get(kDelft, delft.id(), &own).ok());
+  EXPECT_EQ(own.gemeente(), "GM0503");
+}
+
+// Concurrent registrations share a transaction (StatushouderStore::CreateMany). Mixed into the
+// same rounds: replays of one request_id (each answered with the first record) and a BSN sent
+// under two request_ids (one of them ALREADY_EXISTS); every other registration lands once.
+TEST_F(IntakeServiceTest, ConcurrentRegistrationsWithReplaysAndDuplicatesEachGetCreatesAnswer) {
+  constexpr int kRounds = 5;
+  constexpr int kCallers = 16;
+  int expected_rows = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    std::vector<grpc::Status> statuses(kCallers);
+    std::vector<v1::Statushouder> records(kCallers);
+    std::vector<v1::RegisterStatushouderRequest> requests;
+    for (int i = 0; i < kCallers; ++i) {
+      const int person = round * kCallers + i;
+      requests.push_back(Registration(absl::StrCat("c-", person), TestBsn(1000 + person)));
+    }
+    requests[1] = requests[0];                                 // a replay of caller 0
+    requests[3] = Registration(absl::StrCat("c-dup-", round),  // caller 2's BSN again
+                               requests[2].statushouder().bsn());
+    std::atomic<int> ready{0};
+    std::vector<std::thread> callers;
+    for (int i = 0; i < kCallers; ++i) {
+      callers.emplace_back([&, i] {
+        ++ready;
+        while (ready.load() < kCallers) std::this_thread::yield();
+        statuses[i] = Register(kRijswijk, requests[i], &records[i]);
+      });
+    }
+    for (auto& caller : callers) caller.join();
+    for (int i = 0; i < kCallers; ++i) {
+      if (i == 2 || i == 3) continue;
+      ASSERT_TRUE(statuses[i].ok()) << "caller " << i << ": " << statuses[i].error_message();
+      EXPECT_EQ(records[i].bsn(), requests[i].statushouder().bsn());
+    }
+    EXPECT_EQ(records[0].id(), records[1].id()) << "a replay answers with the first record";
+    // Of the two registrations of one BSN, exactly one lands.
+    ASSERT_NE(statuses[2].ok(), statuses[3].ok());
+    const grpc::Status& refused = statuses[2].ok() ? statuses[3] : statuses[2];
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+    EXPECT_EQ(refused.error_message(), "bsn: already registered in this gemeente");
+    expected_rows += kCallers - 2;  // the replay and the refused duplicate add nothing
+  }
+  EXPECT_EQ(*db_->QueryInt("SELECT COUNT(*) FROM statushouders"), expected_rows);
+  EXPECT_EQ(*db_->QueryInt("SELECT COUNT(*) FROM create_requests"), expected_rows);
+  EXPECT_EQ(*db_->QueryInt("SELECT COUNT(*) FROM outbox"), expected_rows);
+}
+
 TEST_F(IntakeServiceTest, CallWithoutPrincipalIsUnauthenticated) {
   grpc::ClientContext context;
   v1::Statushouder response;
