@@ -18,7 +18,7 @@
 # --smoke: tiny and short, builds nothing (for the test suite). Needs wrk (Debian package wrk).
 # shellcheck source=../../scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
-SCHEMA=bench_json
+SCHEMA=${INBURGERING_BENCH_SCHEMA:-bench_json}  # override to run beside the smoke test of another checkout
 # shellcheck source=../scripts/intake_common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/intake_common.sh"
 

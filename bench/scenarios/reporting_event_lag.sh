@@ -28,7 +28,7 @@
 # ln -s /path/to/main/.local .local; INBURGERING_DB_PORT=3307 bench/scenarios/reporting_event_lag.sh
 # shellcheck source=../../scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
-SCHEMA=bench_lag
+SCHEMA=${INBURGERING_BENCH_SCHEMA:-bench_lag}  # override to run beside the smoke test of another checkout
 # shellcheck source=../scripts/intake_common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/intake_common.sh"
 
