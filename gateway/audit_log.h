@@ -60,7 +60,7 @@ class MysqlAuditLog final : public AuditLog {
   // `writers` threads each take what is queued and commit it: while one waits for its commit to
   // be durable, the next batch is already being written, so a record waits for at most about one
   // commit instead of the commit before it as well.
-  explicit MysqlAuditLog(MysqlPool& pool, size_t max_batch = 256, int writers = 2);
+  explicit MysqlAuditLog(MysqlPool& pool, size_t max_batch = 256, int writers = 4);
   ~MysqlAuditLog() override;  // writes what is queued, then stops
 
   void Append(AuditRecord record, std::function<void(absl::Status)> done) override;
