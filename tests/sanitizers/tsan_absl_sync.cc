@@ -19,6 +19,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <type_traits>
 
 #include "absl/synchronization/barrier.h"
 #include "absl/synchronization/blocking_counter.h"
@@ -60,7 +61,7 @@ Fn Real(const char* member, const char* cv = "") {
   }
   return reinterpret_cast<Fn>(fn);
 }
-#define REAL(type, ...)                          \
+#define REAL(type, ...)                             \
   static const auto real = Real<type>(__VA_ARGS__); \
   (void)0
 
@@ -83,17 +84,49 @@ void Acquire(const void* addr) {
   if (__tsan_acquire) __tsan_acquire(const_cast<void*>(addr));
 }
 
+// Runs `call` and returns what it returns, `after` in between (also for a void `call`).
+template <typename Call, typename After>
+decltype(auto) Then(Call call, After after) {
+  if constexpr (std::is_void_v<decltype(call())>) {
+    call();
+    after();
+  } else {
+    auto r = call();
+    after();
+    return r;
+  }
+}
+
+// `call` takes the lock `mu` (shared with kReadLock in `flags`).
+template <typename Call>
+decltype(auto) Locking(const void* mu, unsigned flags, Call call) {
+  PreLock(mu, flags);
+  return Then(call, [&] { PostLock(mu, flags); });
+}
+
+// `call` releases the lock `mu`.
+template <typename Call>
+decltype(auto) Unlocking(const void* mu, unsigned flags, Call call) {
+  PreUnlock(mu, flags);
+  return Then(call, [&] { PostUnlock(mu, flags); });
+}
+
 // Await and CondVar::Wait release the mutex while they wait and hold it again when they return.
 // The real call runs between PreLock and PostLock, where TSan ignores memory accesses: Abseil
 // evaluates a Condition (our code) inside, possibly on the unlocking thread.
-template <typename R, typename Call>
-R Reacquire(const absl::Mutex* mu, unsigned flags, Call call) {
-  PreUnlock(mu, flags);
-  PostUnlock(mu, flags);
-  PreLock(mu, flags);
-  R r = call();
-  PostLock(mu, flags);
-  return r;
+template <typename Call>
+decltype(auto) Reacquiring(const absl::Mutex* mu, Call call) {
+  Unlocking(mu, 0, [] {});
+  return Locking(mu, 0, call);
+}
+
+// `call` tries to take the lock `mu` and returns whether it did.
+template <typename Call>
+bool TryLocking(const void* mu, unsigned flags, Call call) {
+  PreLock(mu, flags | kTryLock);
+  bool locked = call();
+  PostLock(mu, flags | kTryLock | (locked ? 0 : kTryLockFailed));
+  return locked;
 }
 
 }  // namespace
@@ -109,132 +142,104 @@ Mutex::~Mutex() {
 
 void Mutex::Lock() {
   REAL(void (*)(Mutex*), "5Mutex4LockEv");
-  PreLock(this, 0);
-  real(this);
-  PostLock(this, 0);
+  Locking(this, 0, [&] { real(this); });
 }
 
 void Mutex::ReaderLock() {
   REAL(void (*)(Mutex*), "5Mutex10ReaderLockEv");
-  PreLock(this, kReadLock);
-  real(this);
-  PostLock(this, kReadLock);
+  Locking(this, kReadLock, [&] { real(this); });
 }
 
 bool Mutex::TryLock() {
   REAL(bool (*)(Mutex*), "5Mutex7TryLockEv");
-  PreLock(this, kTryLock);
-  bool locked = real(this);
-  PostLock(this, kTryLock | (locked ? 0 : kTryLockFailed));
-  return locked;
+  return TryLocking(this, 0, [&] { return real(this); });
 }
 
 bool Mutex::ReaderTryLock() {
   REAL(bool (*)(Mutex*), "5Mutex13ReaderTryLockEv");
-  PreLock(this, kReadLock | kTryLock);
-  bool locked = real(this);
-  PostLock(this, kReadLock | kTryLock | (locked ? 0 : kTryLockFailed));
-  return locked;
+  return TryLocking(this, kReadLock, [&] { return real(this); });
 }
 
 void Mutex::Unlock() {
   REAL(void (*)(Mutex*), "5Mutex6UnlockEv");
-  PreUnlock(this, 0);
-  real(this);
-  PostUnlock(this, 0);
+  Unlocking(this, 0, [&] { real(this); });
 }
 
 void Mutex::ReaderUnlock() {
   REAL(void (*)(Mutex*), "5Mutex12ReaderUnlockEv");
-  PreUnlock(this, kReadLock);
-  real(this);
-  PostUnlock(this, kReadLock);
+  Unlocking(this, kReadLock, [&] { real(this); });
 }
 
 void Mutex::LockWhen(const Condition& cond) {
   REAL(void (*)(Mutex*, const Condition&), "5Mutex8LockWhenERKNS0_9ConditionE");
-  PreLock(this, 0);
-  real(this, cond);
-  PostLock(this, 0);
+  Locking(this, 0, [&] { real(this, cond); });
 }
 
 void Mutex::ReaderLockWhen(const Condition& cond) {
   REAL(void (*)(Mutex*, const Condition&), "5Mutex14ReaderLockWhenERKNS0_9ConditionE");
-  PreLock(this, kReadLock);
-  real(this, cond);
-  PostLock(this, kReadLock);
+  Locking(this, kReadLock, [&] { real(this, cond); });
 }
 
+// The ...WithTimeout and ...WithDeadline variants hold the lock when they return, true or false.
 bool Mutex::LockWhenWithTimeout(const Condition& cond, Duration timeout) {
   REAL(bool (*)(Mutex*, const Condition&, Duration),
        "5Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE");
-  PreLock(this, 0);
-  bool r = real(this, cond, timeout);
-  PostLock(this, 0);
-  return r;
+  return Locking(this, 0, [&] { return real(this, cond, timeout); });
 }
 
 bool Mutex::LockWhenWithDeadline(const Condition& cond, Time deadline) {
   REAL(bool (*)(Mutex*, const Condition&, Time),
        "5Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE");
-  PreLock(this, 0);
-  bool r = real(this, cond, deadline);
-  PostLock(this, 0);
-  return r;
+  return Locking(this, 0, [&] { return real(this, cond, deadline); });
 }
 
 bool Mutex::ReaderLockWhenWithTimeout(const Condition& cond, Duration timeout) {
   REAL(bool (*)(Mutex*, const Condition&, Duration),
        "5Mutex25ReaderLockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE");
-  PreLock(this, kReadLock);
-  bool r = real(this, cond, timeout);
-  PostLock(this, kReadLock);
-  return r;
+  return Locking(this, kReadLock, [&] { return real(this, cond, timeout); });
 }
 
 bool Mutex::ReaderLockWhenWithDeadline(const Condition& cond, Time deadline) {
   REAL(bool (*)(Mutex*, const Condition&, Time),
        "5Mutex26ReaderLockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE");
-  PreLock(this, kReadLock);
-  bool r = real(this, cond, deadline);
-  PostLock(this, kReadLock);
-  return r;
+  return Locking(this, kReadLock, [&] { return real(this, cond, deadline); });
 }
 
 void Mutex::Await(const Condition& cond) {
   REAL(void (*)(Mutex*, const Condition&), "5Mutex5AwaitERKNS0_9ConditionE");
-  Reacquire<int>(this, 0, [&] { return real(this, cond), 0; });
+  Reacquiring(this, [&] { real(this, cond); });
 }
 
 bool Mutex::AwaitWithTimeout(const Condition& cond, Duration timeout) {
   REAL(bool (*)(Mutex*, const Condition&, Duration),
        "5Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE");
-  return Reacquire<bool>(this, 0, [&] { return real(this, cond, timeout); });
+  return Reacquiring(this, [&] { return real(this, cond, timeout); });
 }
 
 bool Mutex::AwaitWithDeadline(const Condition& cond, Time deadline) {
   REAL(bool (*)(Mutex*, const Condition&, Time),
        "5Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE");
-  return Reacquire<bool>(this, 0, [&] { return real(this, cond, deadline); });
+  return Reacquiring(this, [&] { return real(this, cond, deadline); });
 }
 
 // A reader holding the mutex in CondVar::Wait is not supported by Abseil either.
 void CondVar::Wait(Mutex* mu) {
   REAL(void (*)(CondVar*, Mutex*), "7CondVar4WaitEPNS0_5MutexE");
-  Reacquire<int>(mu, 0, [&] { return real(this, mu), 0; });
+  Reacquiring(mu, [&] { real(this, mu); });
 }
 
 bool CondVar::WaitWithTimeout(Mutex* mu, Duration timeout) {
   REAL(bool (*)(CondVar*, Mutex*, Duration),
        "7CondVar15WaitWithTimeoutEPNS0_5MutexENS0_8DurationE");
-  return Reacquire<bool>(mu, 0, [&] { return real(this, mu, timeout); });
+  return Reacquiring(mu, [&] { return real(this, mu, timeout); });
 }
 
 bool CondVar::WaitWithDeadline(Mutex* mu, Time deadline) {
   REAL(bool (*)(CondVar*, Mutex*, Time), "7CondVar16WaitWithDeadlineEPNS0_5MutexENS0_4TimeE");
-  return Reacquire<bool>(mu, 0, [&] { return real(this, mu, deadline); });
+  return Reacquiring(mu, [&] { return real(this, mu, deadline); });
 }
 
+// Notify, DecrementCount and Block publish what the thread did before; the waits see it.
 void Notification::Notify() {
   REAL(void (*)(Notification*), "12Notification6NotifyEv");
   Release(this);
