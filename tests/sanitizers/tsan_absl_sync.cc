@@ -97,18 +97,35 @@ decltype(auto) Then(Call call, After after) {
   }
 }
 
+// > 0 while this thread runs a real Abseil function from one below. Abseil calls its own exported
+// functions through the PLT too (AwaitWithTimeout calls AwaitWithDeadline, Notification::Notify
+// locks a Mutex): those nested calls are the outer call's business and go unannotated.
+thread_local int in_abseil = 0;
+
+// Runs `call` (a real Abseil function) between the annotations `before` and `after`.
+template <typename Call, typename Before, typename After>
+decltype(auto) Annotated(Call call, Before before, After after) {
+  if (in_abseil > 0) return call();
+  before();
+  ++in_abseil;
+  return Then(call, [&] {
+    --in_abseil;
+    after();
+  });
+}
+
 // `call` takes the lock `mu` (shared with kReadLock in `flags`).
 template <typename Call>
 decltype(auto) Locking(const void* mu, unsigned flags, Call call) {
-  PreLock(mu, flags);
-  return Then(call, [&] { PostLock(mu, flags); });
+  return Annotated(
+      call, [&] { PreLock(mu, flags); }, [&] { PostLock(mu, flags); });
 }
 
 // `call` releases the lock `mu`.
 template <typename Call>
 decltype(auto) Unlocking(const void* mu, unsigned flags, Call call) {
-  PreUnlock(mu, flags);
-  return Then(call, [&] { PostUnlock(mu, flags); });
+  return Annotated(
+      call, [&] { PreUnlock(mu, flags); }, [&] { PostUnlock(mu, flags); });
 }
 
 // Await and CondVar::Wait release the mutex while they wait and hold it again when they return.
@@ -116,17 +133,31 @@ decltype(auto) Unlocking(const void* mu, unsigned flags, Call call) {
 // evaluates a Condition (our code) inside, possibly on the unlocking thread.
 template <typename Call>
 decltype(auto) Reacquiring(const absl::Mutex* mu, Call call) {
-  Unlocking(mu, 0, [] {});
-  return Locking(mu, 0, call);
+  auto before = [&] {
+    PreUnlock(mu, 0);
+    PostUnlock(mu, 0);
+    PreLock(mu, 0);
+  };
+  return Annotated(call, before, [&] { PostLock(mu, 0); });
 }
 
 // `call` tries to take the lock `mu` and returns whether it did.
 template <typename Call>
 bool TryLocking(const void* mu, unsigned flags, Call call) {
+  if (in_abseil > 0) return call();
   PreLock(mu, flags | kTryLock);
+  ++in_abseil;
   bool locked = call();
+  --in_abseil;
   PostLock(mu, flags | kTryLock | (locked ? 0 : kTryLockFailed));
   return locked;
+}
+
+// `call` publishes what this thread did before (Notify, DecrementCount, Block).
+template <typename Call>
+decltype(auto) Releasing(const void* addr, Call call) {
+  return Annotated(
+      call, [&] { Release(addr); }, [] {});
 }
 
 }  // namespace
@@ -136,7 +167,7 @@ ABSL_NAMESPACE_BEGIN
 
 Mutex::~Mutex() {
   REAL(void (*)(Mutex*), "5MutexD2Ev");
-  if (__tsan_mutex_destroy) __tsan_mutex_destroy(this, 0);
+  if (in_abseil == 0 && __tsan_mutex_destroy) __tsan_mutex_destroy(this, 0);
   real(this);
 }
 
@@ -242,20 +273,18 @@ bool CondVar::WaitWithDeadline(Mutex* mu, Time deadline) {
 // Notify, DecrementCount and Block publish what the thread did before; the waits see it.
 void Notification::Notify() {
   REAL(void (*)(Notification*), "12Notification6NotifyEv");
-  Release(this);
-  real(this);
+  Releasing(this, [&] { real(this); });
 }
 
 void Notification::WaitForNotification() const {
   REAL(void (*)(const Notification*), "12Notification19WaitForNotificationEv", "K");
-  real(this);
-  Acquire(this);
+  Annotated([&] { real(this); }, [] {}, [&] { Acquire(this); });
 }
 
 bool Notification::WaitForNotificationWithTimeout(Duration timeout) const {
   REAL(bool (*)(const Notification*, Duration),
        "12Notification30WaitForNotificationWithTimeoutENS0_8DurationE", "K");
-  bool notified = real(this, timeout);
+  bool notified = Annotated([&] { return real(this, timeout); }, [] {}, [] {});
   if (notified) Acquire(this);
   return notified;
 }
@@ -263,29 +292,24 @@ bool Notification::WaitForNotificationWithTimeout(Duration timeout) const {
 bool Notification::WaitForNotificationWithDeadline(Time deadline) const {
   REAL(bool (*)(const Notification*, Time),
        "12Notification31WaitForNotificationWithDeadlineENS0_4TimeE", "K");
-  bool notified = real(this, deadline);
+  bool notified = Annotated([&] { return real(this, deadline); }, [] {}, [] {});
   if (notified) Acquire(this);
   return notified;
 }
 
 bool BlockingCounter::DecrementCount() {
   REAL(bool (*)(BlockingCounter*), "15BlockingCounter14DecrementCountEv");
-  Release(this);
-  return real(this);
+  return Releasing(this, [&] { return real(this); });
 }
 
 void BlockingCounter::Wait() {
   REAL(void (*)(BlockingCounter*), "15BlockingCounter4WaitEv");
-  real(this);
-  Acquire(this);
+  Annotated([&] { real(this); }, [] {}, [&] { Acquire(this); });
 }
 
 bool Barrier::Block() {
   REAL(bool (*)(Barrier*), "7Barrier5BlockEv");
-  Release(this);
-  bool last = real(this);
-  Acquire(this);
-  return last;
+  return Annotated([&] { return real(this); }, [&] { Release(this); }, [&] { Acquire(this); });
 }
 
 ABSL_NAMESPACE_END
