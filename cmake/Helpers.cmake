@@ -6,9 +6,15 @@ function(inburgering_warnings target)
   endif()
 endfunction()
 
+# scripts/test-sanitized.sh builds with this; docs/SECURITY.md (Sanitizers) has the results.
 if(INBURGERING_SANITIZE)
   add_compile_options(-fsanitize=${INBURGERING_SANITIZE} -fno-omit-frame-pointer)
   add_link_options(-fsanitize=${INBURGERING_SANITIZE})
+  if(INBURGERING_SANITIZE MATCHES "undefined")
+    # A UBSan finding aborts the test instead of printing a line and carrying on.
+    add_compile_options(-fno-sanitize-recover=undefined)
+    add_link_options(-fno-sanitize-recover=undefined)
+  endif()
 endif()
 
 # Embeds migrations/NNN_*.sql into the binary, so an image needs no extra files and a binary can
@@ -34,9 +40,10 @@ function(inburgering_migrations)
   set(${ARG_OUTPUT} "${out}" PARENT_SCOPE)
 endfunction()
 
-# One gtest binary per test file, registered with ctest. LABELS: unit or integration.
+# One gtest binary per test file, registered with ctest. LABEL: unit or integration, plus
+# concurrency for the tests that scripts/test-sanitized.sh thread runs under ThreadSanitizer.
 function(inburgering_test name)
-  cmake_parse_arguments(ARG "" "LABEL" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "LABEL;SOURCES;LIBS" ${ARGN})
   # Integration tests include tests/support headers by their repo path.
   include_directories(${PROJECT_SOURCE_DIR})
   add_executable(${name} ${ARG_SOURCES})
@@ -46,5 +53,5 @@ function(inburgering_test name)
   if(NOT ARG_LABEL)
     set(ARG_LABEL unit)
   endif()
-  set_tests_properties(${name} PROPERTIES LABELS ${ARG_LABEL} TIMEOUT 600)
+  set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABEL}" TIMEOUT 600)
 endfunction()

@@ -251,19 +251,19 @@ EventStreamReactor::EventStreamReactor(Outbox& outbox, const v1::StreamEventsReq
 void EventStreamReactor::Fetch() {
   int64_t after;
   {
-    absl::MutexLock lock(&mu_);
-    if (cancelled_) return FinishOnce(grpc::Status::CANCELLED);
+    absl::ReleasableMutexLock lock(&mu_);
+    if (cancelled_) return FinishOnce(lock, grpc::Status::CANCELLED);
     after = after_;
   }
   auto events = outbox_.ReadAfter(after, 256);
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   busy_ = false;
-  if (cancelled_) return FinishOnce(grpc::Status::CANCELLED);
-  if (!events.ok()) return FinishOnce(ToGrpcStatus(events.status()));
+  if (cancelled_) return FinishOnce(lock, grpc::Status::CANCELLED);
+  if (!events.ok()) return FinishOnce(lock, ToGrpcStatus(events.status()));
   if (events->empty()) {
-    if (stop_at_head_) return FinishOnce(grpc::Status::OK);
+    if (stop_at_head_) return FinishOnce(lock, grpc::Status::OK);
     if (outbox_.stopping()) {
-      return FinishOnce(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down"));
+      return FinishOnce(lock, grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down"));
     }
     busy_ = true;  // the wait counts as under way
     wait_token_ = outbox_.WaitForNewerThan(after, [this] {
@@ -292,27 +292,28 @@ void EventStreamReactor::WriteNextOrFetch() {
 }
 
 void EventStreamReactor::OnWriteDone(bool ok) {
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   busy_ = false;
-  if (!ok || cancelled_) return FinishOnce(grpc::Status::CANCELLED);
+  if (!ok || cancelled_) return FinishOnce(lock, grpc::Status::CANCELLED);
   WriteNextOrFetch();
 }
 
 void EventStreamReactor::OnCancel() {
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   cancelled_ = true;
   // Only a pending wait needs ending here; a fetch or write under way ends the call itself.
   if (wait_token_ != 0 && outbox_.CancelWait(wait_token_)) {
     wait_token_ = 0;
     busy_ = false;
-    FinishOnce(grpc::Status::CANCELLED);
+    FinishOnce(lock, grpc::Status::CANCELLED);
   }
 }
 
-void EventStreamReactor::FinishOnce(const grpc::Status& status) {
-  if (finished_) return;
+void EventStreamReactor::FinishOnce(absl::ReleasableMutexLock& lock, const grpc::Status& status) {
+  const bool first = !finished_;
   finished_ = true;
-  Finish(status);
+  lock.Release();
+  if (first) Finish(status);
 }
 
 namespace {

@@ -9,14 +9,14 @@
 // Thread-safe. Events carry no personal identifiers (see events.proto).
 #pragma once
 
+#include <grpcpp/support/server_callback.h>
+
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <thread>
 #include <vector>
-
-#include <grpcpp/support/server_callback.h>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -99,7 +99,10 @@ class EventStreamReactor : public grpc::ServerWriteReactor<v1::Event> {
  private:
   void Fetch();
   void WriteNextOrFetch() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void FinishOnce(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Finishes the call, once. Releases `lock` (on mu_) first: as soon as Finish is called, gRPC
+  // may run OnDone, which deletes this, on another thread.
+  void FinishOnce(absl::ReleasableMutexLock& lock, const grpc::Status& status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Outbox& outbox_;
   const bool stop_at_head_;

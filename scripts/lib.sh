@@ -43,6 +43,7 @@ install_deps() {
   fi
 }
 
+# Builds into $BUILD; arguments go to cmake when it configures a new $BUILD.
 build() {
   log "building into $BUILD"
   local launcher=()
@@ -52,7 +53,7 @@ build() {
     launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   fi
   if [ ! -f "$BUILD/build.ninja" ]; then
-    cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
+    cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" "$@" >/dev/null
   fi
   cmake --build "$BUILD" -j "$(nproc)"
 }
@@ -117,6 +118,16 @@ GRANT SELECT ON mysql.* TO 'inburgering_test'@'127.0.0.1';
 GRANT RELOAD, PROCESS ON *.* TO 'inburgering_test'@'127.0.0.1';
 FLUSH PRIVILEGES;
 SQL
+}
+
+# Starts the private MariaDB and points the tests at it (tests/support/test_database.h).
+test_db_env() {
+  db_start
+  export INBURGERING_TEST_MYSQL_HOST=127.0.0.1
+  export INBURGERING_TEST_MYSQL_PORT="$DB_PORT"
+  export INBURGERING_TEST_MYSQL_USER=inburgering_test
+  INBURGERING_TEST_MYSQL_PASSWORD="$(secret mysql_test_password)"
+  export INBURGERING_TEST_MYSQL_PASSWORD
 }
 
 db_stop() {

@@ -6,13 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 install_deps
 build
-db_start
-
-export INBURGERING_TEST_MYSQL_HOST=127.0.0.1
-export INBURGERING_TEST_MYSQL_PORT="$DB_PORT"
-export INBURGERING_TEST_MYSQL_USER=inburgering_test
-INBURGERING_TEST_MYSQL_PASSWORD="$(secret mysql_test_password)"
-export INBURGERING_TEST_MYSQL_PASSWORD
+test_db_env
 
 cd "$BUILD"
 ctest --output-on-failure -j "$(nproc)" "$@"

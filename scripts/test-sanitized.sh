@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Builds the suite with sanitizers and runs it against the private MariaDB (docs/SECURITY.md,
+# Sanitizers):
+#   scripts/test-sanitized.sh address,undefined [ctest args]   whole suite, ASan+UBSan, build-asan/
+#   scripts/test-sanitized.sh thread [ctest args]              ctest -L concurrency, TSan, build-tsan/
+# Any finding fails the run, also one in a process a test started (a service, the CLI): ASan, LSan
+# and TSan reports go to build-*/sanitizer-reports/ and are printed at the end. A UBSan finding
+# aborts the process and is printed on its stderr (GCC's libubsan ignores log_path). Suppressions,
+# each with the reason it is not our bug, are in tests/sanitizers/.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+mode=${1:-}
+(($#)) && shift
+SUPP="$ROOT/tests/sanitizers"
+case "$mode" in
+  address,undefined)
+    BUILD="$ROOT/build-asan"
+    # Checks the shared libraries a release image ships; a sanitized binary also needs libasan.
+    selection=(-E '^docker_runtime_libraries_test$')
+    ;;
+  thread)
+    BUILD="$ROOT/build-tsan"
+    selection=(-L concurrency)
+    ;;
+  *) die "usage: $0 address,undefined|thread [ctest args]" ;;
+esac
+REPORTS="$BUILD/sanitizer-reports"
+
+install_deps
+# -O1: readable stacks at a bearable speed. -fno-sanitize-recover comes with the option
+# (cmake/Helpers.cmake).
+build -DCMAKE_CXX_COMPILER=g++ "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g -DNDEBUG" \
+  -DINBURGERING_SANITIZE="$mode"
+test_db_env
+
+rm -rf "$REPORTS" && mkdir -p "$REPORTS"
+# Reports go to files named after the program and pid: a service's stderr may be a pipe a test
+# never reads.
+common="halt_on_error=1:print_stacktrace=1:log_exe_name=1"
+if [ "$mode" = thread ]; then
+  export TSAN_OPTIONS="$common:log_path=$REPORTS/tsan:second_deadlock_stack=1:suppressions=$SUPP/tsan.supp"
+  export LD_PRELOAD="$BUILD/tests/sanitizers/libtsan_absl_sync.so"
+else
+  export ASAN_OPTIONS="$common:log_path=$REPORTS/asan:detect_leaks=1:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=1"
+  export UBSAN_OPTIONS="$common"
+  export LSAN_OPTIONS="suppressions=$SUPP/lsan.supp:print_suppressions=0"
+fi
+
+cd "$BUILD"
+start=$SECONDS
+status=0
+ctest --output-on-failure -j "$(nproc)" "${selection[@]}" "$@" || status=$?
+log "ctest took $((SECONDS - start)) s"
+
+reports=("$REPORTS"/*)
+if [ -e "${reports[0]}" ]; then
+  for r in "${reports[@]}"; do
+    log "sanitizer report $(basename "$r"):"
+    cat "$r" >&2
+  done
+  die "${#reports[@]} sanitizer report(s) in $REPORTS"
+fi
+exit "$status"
