@@ -17,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "common/status.h"
 #include "google/protobuf/message.h"
 
 namespace inburgering::fuzz {
