@@ -59,12 +59,17 @@ void RequireCleanError(const absl::Status& status, absl::StatusCode code,
   }
 }
 
-bool SameMessage(const google::protobuf::Message& a, const google::protobuf::Message& b) {
+void RequireSame(const google::protobuf::Message& a, const google::protobuf::Message& b,
+                 absl::string_view what) {
   google::protobuf::util::DefaultFieldComparator comparator;
   comparator.set_treat_nan_as_equal(true);
   google::protobuf::util::MessageDifferencer differencer;
   differencer.set_field_comparator(&comparator);
-  return differencer.Compare(a, b);
+  // proto3: a scalar set to its default is the same as unset (JSON's -0 reads back as 0).
+  differencer.set_message_field_comparison(google::protobuf::util::MessageDifferencer::EQUIVALENT);
+  std::string differences;
+  differencer.ReportDifferencesToString(&differences);
+  if (!differencer.Compare(a, b)) Fail(what, differences);
 }
 
 void RequireWireRoundTrip(const google::protobuf::Message& message) {
@@ -72,7 +77,7 @@ void RequireWireRoundTrip(const google::protobuf::Message& message) {
   Require(message.SerializeToString(&wire), "a parsed message does not serialise");
   std::unique_ptr<google::protobuf::Message> again(message.New());
   Require(again->ParseFromString(wire), "a serialised message does not parse");
-  Require(SameMessage(message, *again), "the wire round trip changed the message");
+  RequireSame(message, *again, "the wire round trip changed the message:");
 }
 
 bool ParseMessage(absl::string_view data, google::protobuf::Message& message) {

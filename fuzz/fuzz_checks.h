@@ -42,8 +42,10 @@ std::vector<std::string> StringValues(const google::protobuf::Message& message);
 void RequireCleanError(const absl::Status& status, absl::StatusCode code,
                        const std::vector<std::string>& inputs);
 
-// `a` and `b` are equal, NaN equal to NaN (a double field may hold any NaN).
-bool SameMessage(const google::protobuf::Message& a, const google::protobuf::Message& b);
+// `a` and `b` are equivalent (NaN equal to NaN, a default equal to unset); else fails with
+// `what` and the differences.
+void RequireSame(const google::protobuf::Message& a, const google::protobuf::Message& b,
+                 absl::string_view what);
 
 // `message` survives the wire: serialised and parsed again it is equal (NaN equal to NaN).
 void RequireWireRoundTrip(const google::protobuf::Message& message);

@@ -63,7 +63,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::unique_ptr<google::protobuf::Message> again(prototype.New());
   fuzz::Require(gateway::RequestFromJson(*json, *again).ok(), "rendered JSON does not parse",
                 *json);
-  fuzz::Require(fuzz::SameMessage(*request, *again), "the JSON round trip changed the request",
-                *json);
+  fuzz::RequireSame(*request, *again, "the JSON round trip changed the request:");
   return 0;
 }
