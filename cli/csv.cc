@@ -3,15 +3,24 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace inburgering::cli {
 namespace {
 
 constexpr absl::string_view kBom = "\xEF\xBB\xBF";
 
+// A cell without surrounding whitespace and byte-order marks: a file saved twice by an editor
+// that adds one can start with two, and a BOM is never part of a column name.
+absl::string_view Trim(absl::string_view cell) {
+  cell = absl::StripAsciiWhitespace(cell);
+  while (absl::ConsumePrefix(&cell, kBom)) cell = absl::StripAsciiWhitespace(cell);
+  return cell;
+}
+
 bool IsBlank(const std::vector<std::string>& fields) {
   for (const std::string& f : fields) {
-    if (!absl::StripAsciiWhitespace(f).empty()) return false;
+    if (!Trim(f).empty()) return false;
   }
   return true;
 }
@@ -113,7 +122,7 @@ absl::StatusOr<CsvDocument> ParseCsv(absl::string_view text, char separator) {
     if (IsBlank(record.fields)) continue;
     if (!have_header) {
       for (std::string& name : record.fields) {
-        doc.header.push_back(std::string(absl::StripAsciiWhitespace(name)));
+        doc.header.push_back(std::string(Trim(name)));
       }
       have_header = true;
       continue;

@@ -1,5 +1,6 @@
 #include "cli/statushouder_csv.h"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 
@@ -188,6 +189,17 @@ absl::StatusOr<StatushouderCsv> StatushouderCsv::ForHeader(const std::vector<std
   StatushouderCsv csv;
   csv.column_of_field_.assign(columns.size(), -1);
   csv.header_size_ = header.size();
+  // A file without a header line starts with a data row: its cells (a BSN, names) must not be
+  // repeated in the error. Column names hold no digits; a data row always does (bsn, dates).
+  if (std::any_of(header.begin(), header.end(), [](const std::string& name) {
+        return std::any_of(name.begin(), name.end(), [](char c) {
+          return absl::ascii_isdigit(static_cast<unsigned char>(c));
+        });
+      })) {
+    return absl::InvalidArgumentError(
+        "CSV header: the first line holds values, not column names; the first line must name the "
+        "columns (see docs/CLI.md)");
+  }
   for (size_t i = 0; i < header.size(); ++i) {
     const std::string name = absl::AsciiStrToLower(header[i]);
     if (name.empty()) {
@@ -206,9 +218,13 @@ absl::StatusOr<StatushouderCsv> StatushouderCsv::ForHeader(const std::vector<std
     if (!known) {
       std::vector<std::string> names;
       for (const auto& column : columns) names.push_back(column.name);
+      // Only a printable ASCII name is repeated: anything else is no typo of a column name.
+      const bool printable = std::all_of(header[i].begin(), header[i].end(),
+                                         [](char c) { return c >= 0x20 && c < 0x7f; });
       return absl::InvalidArgumentError(
-          absl::StrCat("CSV header: unknown column \"", header[i],
-                       "\"; known columns: ", absl::StrJoin(names, ", ")));
+          absl::StrCat("CSV header: unknown column ",
+                       printable ? absl::StrCat("\"", header[i], "\"") : absl::StrCat(i + 1),
+                       "; known columns: ", absl::StrJoin(names, ", ")));
     }
   }
   for (size_t c = 0; c < columns.size(); ++c) {

@@ -41,17 +41,18 @@ bool IsGemeenteCode(absl::string_view code) {
   return true;
 }
 
-absl::StatusOr<Principal> PrincipalFromContext(const grpc::ServerContextBase& context) {
-  Principal principal;
-  principal.gemeente = std::string(Metadata(context, kGemeenteKey));
-  principal.subject = std::string(Metadata(context, kSubjectKey));
-  auto role = ParseRole(Metadata(context, kRoleKey));
-  if (!role.ok() || !IsGemeenteCode(principal.gemeente) || principal.subject.empty() ||
-      principal.subject.size() > 200) {
+absl::StatusOr<Principal> PrincipalFromMetadata(absl::string_view gemeente, absl::string_view role,
+                                                absl::string_view subject) {
+  auto parsed = ParseRole(role);
+  if (!parsed.ok() || !IsGemeenteCode(gemeente) || subject.empty() || subject.size() > 200) {
     return absl::UnauthenticatedError("no valid principal on the call");
   }
-  principal.role = *role;
-  return principal;
+  return Principal{std::string(gemeente), *parsed, std::string(subject)};
+}
+
+absl::StatusOr<Principal> PrincipalFromContext(const grpc::ServerContextBase& context) {
+  return PrincipalFromMetadata(Metadata(context, kGemeenteKey), Metadata(context, kRoleKey),
+                               Metadata(context, kSubjectKey));
 }
 
 void AttachPrincipal(const Principal& principal, grpc::ClientContext& context) {

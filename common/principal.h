@@ -34,6 +34,10 @@ bool IsGemeenteCode(absl::string_view code);
 
 // The principal of the call, or UNAUTHENTICATED when the metadata is missing or malformed.
 absl::StatusOr<Principal> PrincipalFromContext(const grpc::ServerContextBase& context);
+// The same from the three metadata values (empty when absent); apart so it can be checked (and
+// fuzzed) without a call.
+absl::StatusOr<Principal> PrincipalFromMetadata(absl::string_view gemeente, absl::string_view role,
+                                                absl::string_view subject);
 
 // Adds the principal's metadata to an outgoing call.
 void AttachPrincipal(const Principal& principal, grpc::ClientContext& context);

@@ -13,7 +13,7 @@
 #include "common/principal.h"
 #include "common/status.h"
 #include "gateway/dashboard.h"
-#include "google/protobuf/util/json_util.h"
+#include "gateway/json_transcoding.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace inburgering::gateway {
@@ -60,12 +60,6 @@ bool HasControlCharacters(absl::string_view value) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return true;
   }
   return false;
-}
-
-// The first line of a protobuf JSON parse error: later lines can quote the input, which may hold
-// personal data.
-std::string FirstLine(absl::string_view message) {
-  return std::string(message.substr(0, message.find('\n')));
 }
 
 }  // namespace
@@ -270,16 +264,7 @@ HttpFront::Result HttpFront::CallJson(const Route& route, absl::string_view auth
   }
 
   std::unique_ptr<google::protobuf::Message> request = gateway_.NewRequest(route);
-  google::protobuf::util::JsonParseOptions parse_options;
-  parse_options.ignore_unknown_fields = false;
-  if (auto s = google::protobuf::util::JsonStringToMessage(
-          body.empty() ? std::string("{}") : std::string(body), request.get(), parse_options);
-      !s.ok()) {
-    return finish(grpc::Status(
-        grpc::StatusCode::INVALID_ARGUMENT,
-        absl::StrCat("body: not valid JSON for ", route.method->input_type()->full_name(), ": ",
-                     FirstLine(absl::string_view(s.message().data(), s.message().size())))));
-  }
+  if (absl::Status s = RequestFromJson(body, *request); !s.ok()) return finish(ToGrpcStatus(s));
   if (absl::Status s = gateway_.CheckRequest(route, *principal, *request); !s.ok()) {
     return finish(ToGrpcStatus(s));
   }
@@ -312,10 +297,9 @@ HttpFront::Result HttpFront::CallJson(const Route& route, absl::string_view auth
     return finish(grpc::Status(grpc::StatusCode::INTERNAL, "backend sent an invalid response"));
   }
   if (Gateway::Audited(route)) CollectObjectIds(*response, object_ids);
-  google::protobuf::util::JsonPrintOptions print_options;
-  if (!google::protobuf::util::MessageToJsonString(*response, &result.json, print_options).ok()) {
-    return finish(grpc::Status(grpc::StatusCode::INTERNAL, "cannot render the response"));
-  }
+  absl::StatusOr<std::string> json = ResponseToJson(*response);
+  if (!json.ok()) return finish(ToGrpcStatus(json.status()));
+  result.json = *std::move(json);
   return finish(grpc::Status::OK);
 }
 

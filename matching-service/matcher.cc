@@ -16,17 +16,13 @@
 #include "common/ids.h"
 #include "common/status.h"
 #include "matching-service/assignment.h"
+#include "matching-service/validation.h"
 
 namespace inburgering::matching {
 namespace {
 
 constexpr char kKandidaatNotFound[] = "statushouder not found";
 constexpr char kWerkplekNotFound[] = "werkplek not found";
-
-absl::StatusOr<int> Limit(int requested) {
-  if (requested < 0 || requested > 100) return InvalidField("limit", "0 (default 10) to 100");
-  return requested == 0 ? 10 : requested;
-}
 
 // A ranked candidate of a top-k selection: higher score first, then lower id.
 struct Ranked {
@@ -105,16 +101,6 @@ int ScoringThreads() {
 
 }  // namespace
 
-absl::Status ValidateId(absl::string_view field, const std::string& id) {
-  if (id.empty() || id.size() > 64) return InvalidField(field, "1 to 64 characters");
-  for (char c : id) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
-      return InvalidField(field, "letters, digits, '-' and '_' only");
-    }
-  }
-  return absl::OkStatus();
-}
-
 std::string Pseudonym(const std::string& key, const std::string& region,
                       const std::string& statushouder_id) {
   const std::string message = absl::StrCat(region, "|", statushouder_id);
@@ -178,7 +164,7 @@ absl::Status Matcher::RecommendWerkplekken(const Principal& principal,
                                            v1::RecommendWerkplekkenResponse* response) const {
   ASSIGN_OR_RETURN(std::string region, RegionOf(principal));
   RETURN_IF_ERROR(ValidateId("statushouder_id", request.statushouder_id()));
-  ASSIGN_OR_RETURN(const int limit, Limit(request.limit()));
+  ASSIGN_OR_RETURN(const int limit, ValidateLimit(request.limit()));
   ASSIGN_OR_RETURN(std::shared_ptr<const Profile> profile,
                    VisibleKandidaat(principal, region, request.statushouder_id()));
   TopK top(limit);
@@ -203,7 +189,7 @@ absl::Status Matcher::RecommendKandidaten(const Principal& principal,
                                           v1::RecommendKandidatenResponse* response) const {
   ASSIGN_OR_RETURN(std::string region, RegionOf(principal));
   RETURN_IF_ERROR(ValidateId("werkplek_id", request.werkplek_id()));
-  ASSIGN_OR_RETURN(const int limit, Limit(request.limit()));
+  ASSIGN_OR_RETURN(const int limit, ValidateLimit(request.limit()));
   std::shared_ptr<const v1::Werkplek> werkplek = index_.Get(request.werkplek_id());
   if (werkplek == nullptr || werkplek->region() != region) {
     return absl::NotFoundError(kWerkplekNotFound);

@@ -24,9 +24,6 @@ namespace inburgering::matching {
 std::string Pseudonym(const std::string& key, const std::string& region,
                       const std::string& statushouder_id);
 
-// INVALID_ARGUMENT naming `field` unless `id` is 1..64 of letters, digits, '-' and '_'.
-absl::Status ValidateId(absl::string_view field, const std::string& id);
-
 class Matcher {
  public:
   struct Options {

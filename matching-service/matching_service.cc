@@ -2,13 +2,11 @@
 
 #include <algorithm>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/blocking_reactor.h"
 #include "common/ids.h"
 #include "common/status.h"
-#include "matching-service/isco.h"
+#include "matching-service/validation.h"
 
 namespace inburgering::matching {
 namespace {
@@ -21,24 +19,6 @@ absl::StatusOr<Principal> RequireRole(const grpc::CallbackServerContext& context
         absl::StrCat("role ", RoleName(principal.role), " may not call this method"));
   }
   return principal;
-}
-
-absl::Status ValidateRequestId(const std::string& request_id) {
-  if (request_id.empty() || request_id.size() > 64) {
-    return InvalidField("request_id", "1 to 64 characters");
-  }
-  for (char c : request_id) {
-    if (c < 0x21 || c > 0x7e) return InvalidField("request_id", "printable ASCII only");
-  }
-  return absl::OkStatus();
-}
-
-const std::vector<std::string>& UpdatablePaths() {
-  static const auto* paths = new std::vector<std::string>{
-      "employer",           "location",         "type",           "occupation_isco", "title",
-      "min_language_level", "talende_omgeving", "hours_per_week", "dagdelen",        "capacity",
-      "open_from",          "open_until"};
-  return *paths;
 }
 
 void CopyPath(const std::string& path, const v1::Werkplek& from, v1::Werkplek& to) {
@@ -69,14 +49,6 @@ absl::string_view StatusName(v1::PlacementStatus s) {
   }
 }
 
-bool IsReasonCode(const std::string& code) {
-  if (code.empty() || code.size() > 40) return false;
-  return std::all_of(code.begin(), code.end(), [](char c) {
-    return absl::ascii_isupper(static_cast<unsigned char>(c)) ||
-           absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '_';
-  });
-}
-
 }  // namespace
 
 MatchingServiceImpl::MatchingServiceImpl(MysqlMatchingStore& store, Outbox& outbox,
@@ -97,6 +69,12 @@ absl::Status MatchingServiceImpl::Load() {
   return absl::OkStatus();
 }
 
+std::function<bool(const std::string&)> MatchingServiceImpl::InRegionOf(
+    const std::string& region) const {
+  return
+      [this, region](const std::string& gemeente) { return matcher_.InRegion(region, gemeente); };
+}
+
 absl::Status MatchingServiceImpl::ApplyIntakeEvent(const v1::Event& event, PooledConnection& c) {
   if (!event.has_statushouder_changed()) return absl::OkStatus();
   const v1::Statushouder& s = event.statushouder_changed().statushouder();
@@ -109,54 +87,6 @@ absl::Status MatchingServiceImpl::ApplyIntakeEvent(const v1::Event& event, Poole
   return absl::OkStatus();
 }
 
-absl::Status MatchingServiceImpl::ValidateWerkplek(const v1::Werkplek& w,
-                                                   const std::string& region) const {
-  if (w.employer().empty() || w.employer().size() > 200) {
-    return InvalidField("werkplek.employer", "1 to 200 characters");
-  }
-  if (!IsGemeenteCode(w.gemeente()) || !matcher_.InRegion(region, w.gemeente())) {
-    return InvalidField("werkplek.gemeente", "must be the CBS code of a gemeente of the region");
-  }
-  if (!w.has_location()) return InvalidField("werkplek.location", "required");
-  const double lat = w.location().latitude(), lon = w.location().longitude();
-  if (!(lat >= -90 && lat <= 90) || !(lon >= -180 && lon <= 180) || (lat == 0 && lon == 0)) {
-    return InvalidField("werkplek.location", "latitude -90..90 and longitude -180..180, not 0,0");
-  }
-  if (!v1::WerkplekType_IsValid(w.type()) || w.type() == v1::WERKPLEK_TYPE_UNSPECIFIED) {
-    return InvalidField("werkplek.type", "required, one of the WerkplekType values");
-  }
-  if (w.occupation_isco().size() != 4 || !IsIscoCode(w.occupation_isco())) {
-    return InvalidField("werkplek.occupation_isco", "an ISCO-08 unit group of 4 digits");
-  }
-  if (w.title().size() > 200) return InvalidField("werkplek.title", "at most 200 characters");
-  if (!v1::CefrLevel_IsValid(w.min_language_level()) ||
-      w.min_language_level() == v1::CEFR_LEVEL_UNSPECIFIED) {
-    return InvalidField("werkplek.min_language_level", "required, A0 to C2");
-  }
-  if (w.talende_omgeving().dutch_contact_hours() < 0 ||
-      w.talende_omgeving().dutch_contact_hours() > 60) {
-    return InvalidField("werkplek.talende_omgeving.dutch_contact_hours", "0 to 60");
-  }
-  if (w.hours_per_week() < 1 || w.hours_per_week() > 40) {
-    return InvalidField("werkplek.hours_per_week", "1 to 40");
-  }
-  if (w.dagdelen().empty()) return InvalidField("werkplek.dagdelen", "at least one dagdeel");
-  DagdeelMask seen = 0;
-  for (int d : w.dagdelen()) {
-    if (d < 1 || d > 21) return InvalidField("werkplek.dagdelen", "each one of the 21 dagdelen");
-    if (seen & (DagdeelMask{1} << d)) return InvalidField("werkplek.dagdelen", "no duplicates");
-    seen |= DagdeelMask{1} << d;
-  }
-  if (w.capacity() < 1 || w.capacity() > 1000)
-    return InvalidField("werkplek.capacity", "1 to 1000");
-  ASSIGN_OR_RETURN(absl::CivilDay from, ParseDate("werkplek.open_from", w.open_from()));
-  if (!w.open_until().empty()) {
-    ASSIGN_OR_RETURN(absl::CivilDay until, ParseDate("werkplek.open_until", w.open_until()));
-    if (until <= from) return InvalidField("werkplek.open_until", "must be after open_from");
-  }
-  return absl::OkStatus();
-}
-
 grpc::ServerUnaryReactor* MatchingServiceImpl::RegisterWerkplek(
     grpc::CallbackServerContext* context, const v1::RegisterWerkplekRequest* request,
     v1::Werkplek* response) {
@@ -164,7 +94,7 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::RegisterWerkplek(
     ASSIGN_OR_RETURN(Principal principal, RequireRole(*context, {Role::kWsp, Role::kBeheerder}));
     ASSIGN_OR_RETURN(std::string region, matcher_.RegionOf(principal));
     RETURN_IF_ERROR(ValidateRequestId(request->request_id()));
-    RETURN_IF_ERROR(ValidateWerkplek(request->werkplek(), region));
+    RETURN_IF_ERROR(ValidateWerkplek(request->werkplek(), InRegionOf(region)));
     v1::Werkplek werkplek = request->werkplek();
     werkplek.clear_id();
     werkplek.clear_capacity_used();
@@ -185,22 +115,14 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::UpdateWerkplek(
   return ServeBlocking(context, workers_, [this, context, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal principal, RequireRole(*context, {Role::kWsp, Role::kBeheerder}));
     ASSIGN_OR_RETURN(std::string region, matcher_.RegionOf(principal));
-    RETURN_IF_ERROR(ValidateId("id", request->id()));
-    if (request->version() <= 0) return InvalidField("version", "the version you read, >= 1");
-    if (request->update_mask().empty()) return InvalidField("update_mask", "at least one path");
-    for (const std::string& path : request->update_mask()) {
-      const auto& paths = UpdatablePaths();
-      if (std::find(paths.begin(), paths.end(), path) == paths.end()) {
-        return InvalidField("update_mask", absl::StrCat("unknown or read-only path '", path, "'"));
-      }
-    }
+    RETURN_IF_ERROR(ValidateUpdateWerkplekRequest(*request));
     ASSIGN_OR_RETURN(
         *response, store_.UpdateWerkplek(region, request->id(), request->version(),
                                          [&](v1::Werkplek& w) -> absl::Status {
                                            for (const std::string& path : request->update_mask()) {
                                              CopyPath(path, request->werkplek(), w);
                                            }
-                                           RETURN_IF_ERROR(ValidateWerkplek(w, region));
+                                           RETURN_IF_ERROR(ValidateWerkplek(w, InRegionOf(region)));
                                            if (w.capacity() < w.capacity_used()) {
                                              return absl::FailedPreconditionError(
                                                  "werkplek.capacity: below the active placements");
@@ -232,35 +154,16 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::ListWerkplekken(
     ASSIGN_OR_RETURN(Principal principal,
                      RequireRole(*context, {Role::kWsp, Role::kConsulent, Role::kBeheerder}));
     ASSIGN_OR_RETURN(std::string region, matcher_.RegionOf(principal));
-    if (request->page_size() < 0 || request->page_size() > 500) {
-      return InvalidField("page_size", "0 (default 50) to 500");
-    }
-    const int limit = request->page_size() == 0 ? 50 : request->page_size();
-    int64_t after = 0;
-    if (!request->page_token().empty() &&
-        (!absl::SimpleAtoi(request->page_token(), &after) || after <= 0)) {
-      return InvalidField("page_token", "not a token this method returned");
-    }
+    ASSIGN_OR_RETURN(const WerkplekPage page_asked, ValidateListWerkplekkenRequest(*request));
     WerkplekFilter filter;
-    if (!v1::WerkplekType_IsValid(request->type())) {
-      return InvalidField("type", "one of the WerkplekType values");
-    }
     filter.type = request->type();
-    if (!request->isco_prefix().empty() && !IsIscoCode(request->isco_prefix())) {
-      return InvalidField("isco_prefix", "1 to 4 digits");
-    }
     filter.isco_prefix = request->isco_prefix();
-    if (!request->gemeente().empty() && !IsGemeenteCode(request->gemeente())) {
-      return InvalidField("gemeente", "a CBS code GMnnnn");
-    }
     filter.gemeente = request->gemeente();
     filter.open_only = request->open_only();
-    if (!v1::CefrLevel_IsValid(request->max_min_language_level())) {
-      return InvalidField("max_min_language_level", "one of the CefrLevel values");
-    }
     filter.max_min_language_level = request->max_min_language_level();
     filter.with_capacity_left = request->with_capacity_left();
-    ASSIGN_OR_RETURN(auto page, store_.ListWerkplekken(region, filter, today_(), after, limit));
+    ASSIGN_OR_RETURN(auto page, store_.ListWerkplekken(region, filter, today_(), page_asked.after,
+                                                       page_asked.limit));
     for (v1::Werkplek& w : page.first) *response->add_werkplekken() = std::move(w);
     if (page.second > 0) response->set_next_page_token(absl::StrCat(page.second));
     return absl::OkStatus();
@@ -303,9 +206,7 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::CreatePlacement(
     ASSIGN_OR_RETURN(Principal principal,
                      RequireRole(*context, {Role::kWsp, Role::kConsulent, Role::kBeheerder}));
     ASSIGN_OR_RETURN(std::string region, matcher_.RegionOf(principal));
-    RETURN_IF_ERROR(ValidateRequestId(request->request_id()));
-    RETURN_IF_ERROR(ValidateId("statushouder_id", request->statushouder_id()));
-    RETURN_IF_ERROR(ValidateId("werkplek_id", request->werkplek_id()));
+    RETURN_IF_ERROR(ValidateCreatePlacementRequest(*request));
     ASSIGN_OR_RETURN(std::shared_ptr<const Profile> profile,
                      matcher_.VisibleKandidaat(principal, region, request->statushouder_id()));
     v1::Placement placement;
@@ -330,32 +231,8 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::UpdatePlacement(
     ASSIGN_OR_RETURN(Principal principal,
                      RequireRole(*context, {Role::kWsp, Role::kConsulent, Role::kBeheerder}));
     ASSIGN_OR_RETURN(std::string region, matcher_.RegionOf(principal));
-    RETURN_IF_ERROR(ValidateId("id", request->id()));
-    if (request->version() <= 0) return InvalidField("version", "the version you read, >= 1");
+    ASSIGN_OR_RETURN(const absl::CivilDay date, ValidateUpdatePlacementRequest(*request, today_()));
     const v1::PlacementStatus to = request->status();
-    if (to != v1::PLACEMENT_STATUS_GESTART && to != v1::PLACEMENT_STATUS_BEEINDIGD) {
-      return InvalidField("status", "GESTART or BEEINDIGD");
-    }
-    ASSIGN_OR_RETURN(absl::CivilDay date, ParseDate("date", request->date()));
-    if (date > today_()) return InvalidField("date", "must not be in the future");
-    if (to == v1::PLACEMENT_STATUS_BEEINDIGD) {
-      if (!v1::PlacementOutcome_IsValid(request->outcome()) ||
-          request->outcome() == v1::PLACEMENT_OUTCOME_UNSPECIFIED) {
-        return InvalidField("outcome", "required when status is BEEINDIGD");
-      }
-      if (request->outcome() == v1::PLACEMENT_OUTCOME_NOG_NIET_IN_STAAT &&
-          !IsReasonCode(request->outcome_reason_code())) {
-        return InvalidField("outcome_reason_code",
-                            "required for NOG_NIET_IN_STAAT: 1 to 40 of A-Z, 0-9 and _");
-      }
-      if (request->outcome() != v1::PLACEMENT_OUTCOME_NOG_NIET_IN_STAAT &&
-          !request->outcome_reason_code().empty()) {
-        return InvalidField("outcome_reason_code", "only with outcome NOG_NIET_IN_STAAT");
-      }
-    } else if (request->outcome() != v1::PLACEMENT_OUTCOME_UNSPECIFIED ||
-               !request->outcome_reason_code().empty()) {
-      return InvalidField("outcome", "only when status is BEEINDIGD");
-    }
     ASSIGN_OR_RETURN(
         auto result,
         store_.UpdatePlacement(

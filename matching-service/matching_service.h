@@ -3,6 +3,7 @@
 // worker pool (register, placements), and map the result to a grpc::Status.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -71,7 +72,8 @@ class MatchingServiceImpl final : public v1::MatchingService::CallbackService {
   }
 
  private:
-  absl::Status ValidateWerkplek(const v1::Werkplek& w, const std::string& region) const;
+  // Whether a gemeente belongs to `region` (for ValidateWerkplek).
+  std::function<bool(const std::string&)> InRegionOf(const std::string& region) const;
 
   MysqlMatchingStore& store_;
   Outbox& outbox_;

@@ -56,7 +56,9 @@ absl::StatusOr<RecountResult> Recount(MysqlPool& pool,
 
   const Projection scratch(Ledger::kRecount);
   RETURN_IF_ERROR(scratch.Clear(pool));
-  for (const auto& [stream, open] : streams) {
+  for (const auto& [stream_name, open] : streams) {
+    // A copy the lambdas below can capture (clang 14 cannot capture a structured binding).
+    const std::string& stream = stream_name;
     const int64_t until = result.cursors[stream];
     if (until == 0) continue;
     grpc::ClientContext context;

@@ -220,7 +220,9 @@ ReportModel BuildReportModel(const Figures& f, std::vector<ReportColumn> columns
     if (top.size() > 5) top.resize(5);
     std::vector<int> group = {t.Count("totaal", "Totaal", "populatie", {"totaal"}, kPopulation)};
     std::vector<std::string> rest;
-    for (const auto& [country, n] : by_country) {
+    for (const auto& entry : by_country) {
+      // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+      const std::string& country = entry.first;
       if (std::none_of(top.begin(), top.end(),
                        [&](const auto& e) { return e.second == country; })) {
         rest.push_back(country);

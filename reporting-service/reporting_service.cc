@@ -22,7 +22,40 @@ absl::Status CheckRole(const Principal& principal) {
   return absl::OkStatus();
 }
 
+std::string GemeenteName(const config::v1::Regions& regions, const std::string& code) {
+  for (const auto& g : regions.gemeenten()) {
+    if (g.code() == code) return g.name().empty() ? code : g.name();
+  }
+  return code;
+}
+
 }  // namespace
+
+absl::StatusOr<std::vector<ReportColumn>> ReportColumns(const config::v1::Regions& regions,
+                                                        const std::string& scope, bool regional) {
+  std::vector<ReportColumn> columns;
+  if (regional) {
+    if (scope.empty()) return InvalidField("region", "is required");
+    const config::v1::Region* region = nullptr;
+    for (const auto& r : regions.regions()) {
+      if (r.id() == scope) region = &r;
+    }
+    if (region == nullptr) return InvalidField("region", "is not a configured region");
+    ReportColumn total{"totaal", "Totaal " + (region->name().empty() ? scope : region->name()), {}};
+    for (const std::string& g : region->gemeenten()) {
+      columns.push_back({g, GemeenteName(regions, g), {g}});
+      total.gemeenten.push_back(g);
+    }
+    columns.push_back(std::move(total));
+  } else {
+    if (scope.empty()) return InvalidField("gemeente", "is required");
+    const bool known = std::any_of(regions.gemeenten().begin(), regions.gemeenten().end(),
+                                   [&](const auto& g) { return g.code() == scope; });
+    if (!known) return InvalidField("gemeente", "is not a configured gemeente (CBS code)");
+    columns.push_back({scope, GemeenteName(regions, scope), {scope}});
+  }
+  return columns;
+}
 
 absl::StatusOr<MonthRange> ValidatePeriod(const v1::Period& period, absl::CivilDay today) {
   if (period.from().empty()) return InvalidField("period.from", "is required");
@@ -48,6 +81,17 @@ absl::StatusOr<MonthRange> ValidatePeriod(const v1::Period& period, absl::CivilD
   return MonthRange{period.from().substr(0, 7), period.to().substr(0, 7)};
 }
 
+absl::Status ValidateExportRequest(const v1::ExportReportRequest& request) {
+  if (request.format() != v1::ExportReportRequest::CSV &&
+      request.format() != v1::ExportReportRequest::JSON) {
+    return InvalidField("format", "must be CSV or JSON");
+  }
+  if (request.scope_case() == v1::ExportReportRequest::SCOPE_NOT_SET) {
+    return InvalidField("gemeente", "a gemeente or a region is required");
+  }
+  return absl::OkStatus();
+}
+
 ReportingServiceImpl::ReportingServiceImpl(ReportStore& store, config::v1::ReportingConfig config,
                                            WorkerPool& workers, Clock today)
     : store_(store),
@@ -56,41 +100,14 @@ ReportingServiceImpl::ReportingServiceImpl(ReportStore& store, config::v1::Repor
       today_(std::move(today)),
       threshold_(config_.suppression_threshold() > 0 ? config_.suppression_threshold() : 10) {}
 
-std::string ReportingServiceImpl::GemeenteName(const std::string& code) const {
-  for (const auto& g : config_.regions().gemeenten()) {
-    if (g.code() == code) return g.name().empty() ? code : g.name();
-  }
-  return code;
-}
-
 absl::StatusOr<v1::Report> ReportingServiceImpl::BuildReport(const Principal& principal,
                                                              const std::string& scope,
                                                              bool regional,
                                                              const v1::Period& period,
                                                              bool unsuppressed) {
   RETURN_IF_ERROR(CheckRole(principal));
-  std::vector<ReportColumn> columns;
-  if (regional) {
-    if (scope.empty()) return InvalidField("region", "is required");
-    const config::v1::Region* region = nullptr;
-    for (const auto& r : config_.regions().regions()) {
-      if (r.id() == scope) region = &r;
-    }
-    if (region == nullptr) return InvalidField("region", "is not a configured region");
-    ReportColumn total{"totaal", "Totaal " + (region->name().empty() ? scope : region->name()), {}};
-    for (const std::string& g : region->gemeenten()) {
-      columns.push_back({g, GemeenteName(g), {g}});
-      total.gemeenten.push_back(g);
-    }
-    columns.push_back(std::move(total));
-  } else {
-    if (scope.empty()) return InvalidField("gemeente", "is required");
-    const bool known =
-        std::any_of(config_.regions().gemeenten().begin(), config_.regions().gemeenten().end(),
-                    [&](const auto& g) { return g.code() == scope; });
-    if (!known) return InvalidField("gemeente", "is not a configured gemeente (CBS code)");
-    columns.push_back({scope, GemeenteName(scope), {scope}});
-  }
+  ASSIGN_OR_RETURN(std::vector<ReportColumn> columns,
+                   ReportColumns(config_.regions(), scope, regional));
   ASSIGN_OR_RETURN(MonthRange months, ValidatePeriod(period, today_()));
 
   std::set<int> owned;
@@ -155,14 +172,8 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ExportReport(grpc::CallbackServe
                                                              v1::ExportReportResponse* response) {
   return ServeBlocking(context, workers_, [=, this]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal principal, PrincipalFromContext(*context));
-    if (request->format() != v1::ExportReportRequest::CSV &&
-        request->format() != v1::ExportReportRequest::JSON) {
-      return InvalidField("format", "must be CSV or JSON");
-    }
+    RETURN_IF_ERROR(ValidateExportRequest(*request));
     const bool regional = request->scope_case() == v1::ExportReportRequest::kRegion;
-    if (request->scope_case() == v1::ExportReportRequest::SCOPE_NOT_SET) {
-      return InvalidField("gemeente", "a gemeente or a region is required");
-    }
     const std::string scope = regional ? request->region() : request->gemeente();
     ASSIGN_OR_RETURN(v1::Report report, BuildReport(principal, scope, regional, request->period(),
                                                     request->unsuppressed()));

@@ -13,6 +13,7 @@
 #include "common/worker_pool.h"
 #include "inburgering/config/v1/config.pb.h"
 #include "inburgering/v1/reporting.grpc.pb.h"
+#include "reporting-service/report_builder.h"
 #include "reporting-service/report_store.h"
 
 namespace inburgering::reporting {
@@ -25,6 +26,15 @@ struct MonthRange {
   std::string to;    // "YYYY-MM", exclusive
 };
 absl::StatusOr<MonthRange> ValidatePeriod(const v1::Period& period, absl::CivilDay today);
+
+// The columns of a report on `scope`: the gemeente's own (a configured CBS code), or one per
+// gemeente of the region and its total when `regional`. INVALID_ARGUMENT when not configured.
+absl::StatusOr<std::vector<ReportColumn>> ReportColumns(const config::v1::Regions& regions,
+                                                        const std::string& scope, bool regional);
+
+// The format and the scope's presence of an export; the scope and period are then checked as
+// for a report.
+absl::Status ValidateExportRequest(const v1::ExportReportRequest& request);
 
 class ReportingServiceImpl final : public v1::ReportingService::CallbackService {
  public:
@@ -48,8 +58,6 @@ class ReportingServiceImpl final : public v1::ReportingService::CallbackService 
                                          bool unsuppressed);
 
  private:
-  std::string GemeenteName(const std::string& code) const;
-
   ReportStore& store_;
   const config::v1::ReportingConfig config_;
   WorkerPool& workers_;

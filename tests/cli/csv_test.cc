@@ -74,5 +74,17 @@ TEST(Csv, WrittenLinesReadBackUnchanged) {
   EXPECT_EQ(doc->rows[0].fields, fields);
 }
 
+// Found by fuzz/csv_import_fuzzer: after the one BOM the reader strips, a second one stayed in the
+// first column name ("\xEF\xBB\xBFbsn", an unknown column), and the header did not read back the
+// same once written.
+TEST(Csv, ByteOrderMarksAreNeverPartOfAColumnName) {
+  auto doc = ParseCsv("\xEF\xBB\xBF\xEF\xBB\xBF bsn,achternaam\n123456782,Haddad\n");
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  EXPECT_EQ(doc->header, (std::vector<std::string>{"bsn", "achternaam"}));
+  auto only_bom = ParseCsv("\xEF\xBB\xBF\n\xEF\xBB\xBF\nbsn\n");
+  ASSERT_TRUE(only_bom.ok()) << only_bom.status();
+  EXPECT_EQ(only_bom->header, (std::vector<std::string>{"bsn"}));
+}
+
 }  // namespace
 }  // namespace inburgering::cli

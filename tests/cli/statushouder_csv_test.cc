@@ -163,6 +163,22 @@ TEST(StatushouderCsv, HeaderWithUnknownOrMissingColumnIsRefused) {
   EXPECT_FALSE(twice.ok());
 }
 
+// Found by fuzz/csv_import_fuzzer: a file without its header line had its first row (BSN, name)
+// quoted back as "unknown column" names.
+TEST(StatushouderCsv, FileWithoutHeaderIsRefusedWithoutRepeatingTheFirstRow) {
+  auto refused = StatushouderCsv::ForHeader({"123456782", "Haddad", "1990-04-12", "overig", "SY"});
+  ASSERT_FALSE(refused.ok());
+  const std::string message(refused.status().message());
+  EXPECT_NE(message.find("first line"), std::string::npos) << message;
+  EXPECT_EQ(message.find("123456782"), std::string::npos) << message;
+  EXPECT_EQ(message.find("Haddad"), std::string::npos) << message;
+  auto non_ascii = StatushouderCsv::ForHeader(
+      {"bsn", "achternaam", "geboortedatum", "type", "land_van_herkomst", "H\xc3\xa4ddad"});
+  ASSERT_FALSE(non_ascii.ok());
+  EXPECT_NE(non_ascii.status().message().find("unknown column 6"), std::string::npos)
+      << non_ascii.status();
+}
+
 TEST(StatushouderCsv, ApiFieldNamesAreAcceptedAsHeaders) {
   auto mapper =
       StatushouderCsv::ForHeader({"BSN", "family_name", "birth_date", "type", "country_of_origin"});
