@@ -71,5 +71,6 @@ for target in "${TARGETS[@]}"; do
     failed+=("$target")
   fi
 done
+echo "fuzz: $((${#TARGETS[@]} - ${#failed[@]})) passed, ${#failed[@]} failed"
 ((${#failed[@]} == 0)) || die "fuzz targets failed: ${failed[*]} (inputs in $FUZZ_BUILD/artifacts/)"
 log "all fuzz targets ran clean"
