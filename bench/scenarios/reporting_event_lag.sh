@@ -91,7 +91,8 @@ event_lag() {  # name event_lag-flags... (the samples' BSNs: bsns.NAME.samples, 
 }
 
 log "peak: RegisterStatushouder closed loop, 4 connections x 16, ${PEAK_S}s (reporting consuming)"
-bsns "$WORK/bsns.peak" $((PEAK_S * 4000 + 1000))
+# Enough distinct BSNs for the warm-up second and the peak at up to 8,000 calls/s.
+bsns "$WORK/bsns.peak" $(((PEAK_S + 2) * 8000))
 register peak --inflight 16 --duration "$PEAK_S" --warmup 1 || die "peak run failed: $(cat "$WORK/peak.txt")"
 PEAK=$(json_num "$WORK/peak.json" ok_per_s)
 # Reporting works off the peak's events before anything is measured; how fast it does is the
