@@ -5,6 +5,7 @@
 #include "absl/numeric/int128.h"
 #include "absl/random/random.h"
 #include "absl/time/clock.h"
+#include "common/status.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
@@ -49,6 +50,16 @@ std::string HexEncode(const std::string& bytes) {
     out.push_back(kHex[c & 15]);
   }
   return out;
+}
+
+absl::Status ValidateRequestId(absl::string_view request_id) {
+  if (request_id.empty() || request_id.size() > 64) {
+    return InvalidField("request_id", "1 to 64 characters");
+  }
+  for (char c : request_id) {
+    if (c < 0x21 || c > 0x7e) return InvalidField("request_id", "printable ASCII only");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace inburgering

@@ -8,6 +8,8 @@
 
 #include <string>
 
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 
 namespace inburgering {
@@ -15,6 +17,9 @@ namespace inburgering {
 std::string NewId();
 // 32 raw bytes.
 std::string RequestFingerprint(const google::protobuf::Message& message);
+// INVALID_ARGUMENT naming request_id unless it is 1 to 64 printable ASCII characters: the
+// idempotency key of every create RPC.
+absl::Status ValidateRequestId(absl::string_view request_id);
 // Hex of a string of bytes (for logs of fingerprints and token hashes).
 std::string HexEncode(const std::string& bytes);
 

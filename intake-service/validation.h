@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "common/dates.h"
+#include "common/ids.h"  // ValidateRequestId
 #include "inburgering/v1/intake.pb.h"
 
 namespace inburgering::intake {
@@ -15,9 +16,6 @@ namespace inburgering::intake {
 bool IsValidBsn(absl::string_view bsn);
 
 bool IsValidUtf8(absl::string_view s);
-
-// request_id: 1..64 printable ASCII characters.
-absl::Status ValidateRequestId(absl::string_view request_id);
 
 // A statushouder id as sent by a client: 1..64 characters.
 absl::Status ValidateId(absl::string_view id);

@@ -28,16 +28,6 @@ absl::Status ValidateVersion(int64_t version) {
 
 }  // namespace
 
-absl::Status ValidateRequestId(absl::string_view request_id) {
-  if (request_id.empty() || request_id.size() > 64) {
-    return InvalidField("request_id", "1 to 64 characters");
-  }
-  for (char c : request_id) {
-    if (c < 0x21 || c > 0x7e) return InvalidField("request_id", "printable ASCII only");
-  }
-  return absl::OkStatus();
-}
-
 absl::Status ValidateId(absl::string_view field, absl::string_view id) {
   if (id.empty() || id.size() > 64) return InvalidField(field, "1 to 64 characters");
   for (char c : id) {

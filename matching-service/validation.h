@@ -13,12 +13,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
+#include "common/ids.h"  // ValidateRequestId
 #include "inburgering/v1/matching.pb.h"
 
 namespace inburgering::matching {
-
-// request_id: 1..64 printable ASCII characters.
-absl::Status ValidateRequestId(absl::string_view request_id);
 
 // INVALID_ARGUMENT naming `field` unless `id` is 1..64 of letters, digits, '-' and '_'.
 absl::Status ValidateId(absl::string_view field, absl::string_view id);

@@ -104,7 +104,7 @@ TEST(SyntheticDataTest, RowsAreValidRegistrationsWithUniqueBsnsAndLocationsInThe
   for (int i = 0; i < kRows; ++i) {
     const v1::RegisterStatushouderRequest r = data.Statushouder(i);
     const v1::Statushouder& s = r.statushouder();
-    ASSERT_TRUE(intake::ValidateRequestId(r.request_id()).ok()) << i;
+    ASSERT_TRUE(ValidateRequestId(r.request_id()).ok()) << i;
     ASSERT_TRUE(intake::ValidateNewStatushouder(s, today).ok())
         << i << ": " << intake::ValidateNewStatushouder(s, today);
     EXPECT_TRUE(bsns.insert(s.bsn()).second) << "duplicate BSN at row " << i;
