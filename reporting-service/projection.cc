@@ -131,6 +131,10 @@ struct Projection::Batch {
   std::map<std::string, std::optional<v1::Werkplek>> werkplekken;
   std::set<std::string> werkplekken_dirty;
   AggregateDelta delta;
+
+  // A person's keys from its record and placements as they stand now; the difference to the keys
+  // stored before the batch goes into `delta`.
+  void Recompute(Person& person, const std::vector<const Placement*>& placements_of_person);
 };
 
 absl::Status Projection::ApplyBatch(const std::string& stream, const std::vector<v1::Event>& events,
@@ -145,8 +149,13 @@ absl::Status Projection::ApplyBatch(const std::string& stream, const std::vector
           head_us, event.occur_time().seconds() * 1000000 + event.occur_time().nanos() / 1000);
     }
   }
-  for (const auto& [id, person] : batch.persons) {
-    if (person.recompute) Recompute(id, batch);
+  // Each touched person once, with its placements (in id order, as the table returns them).
+  std::map<std::string, std::vector<const Batch::Placement*>> placements_of;
+  for (const auto& [id, placement] : batch.placements) {
+    placements_of[placement.record.statushouder_id()].push_back(&placement);
+  }
+  for (auto& [id, person] : batch.persons) {
+    if (person.recompute) batch.Recompute(person, placements_of[id]);
   }
   Store(batch, c);
   WriteDelta(c, batch.delta);
@@ -211,21 +220,20 @@ void Projection::Load(const std::vector<v1::Event>& events, PooledConnection& c,
     }
     insert.executeUpdate();
   });
-  SelectByIds(c, kPersons, ledger_, {person_ids.begin(), person_ids.end()},
-              [&](sql::ResultSet& rs) {
-                Batch::Person& person = batch.persons[Blob(rs, 1)];
-                person.gemeente = Blob(rs, 2);
-                if (!rs.isNull(3)) person.record = Blob(rs, 3);
-                person.keys_text = Blob(rs, 4);
-              });
+  const std::vector<std::string> persons(person_ids.begin(), person_ids.end());
+  SelectByIds(c, kPersons, ledger_, persons, [&](sql::ResultSet& rs) {
+    Batch::Person& person = batch.persons[Blob(rs, 1)];
+    person.gemeente = Blob(rs, 2);
+    if (!rs.isNull(3)) person.record = Blob(rs, 3);
+    person.keys_text = Blob(rs, 4);
+  });
   auto placement_row = [&](sql::ResultSet& rs) {
     Batch::Placement& placement = batch.placements[Blob(rs, 1)];
     placement.record.ParseFromString(Blob(rs, 2));
     placement.keys_text = Blob(rs, 3);
     werkplek_ids.insert(placement.record.werkplek_id());
   };
-  SelectByIds(c, kPlacementsOfPersons, ledger_, {person_ids.begin(), person_ids.end()},
-              placement_row);
+  SelectByIds(c, kPlacementsOfPersons, ledger_, persons, placement_row);
   SelectByIds(c, kPlacementsById, ledger_, {placement_ids.begin(), placement_ids.end()},
               placement_row);
   werkplek_ids.insert(changed_werkplekken.begin(), changed_werkplekken.end());
@@ -281,17 +289,16 @@ void Projection::ApplyEvent(const v1::Event& event, Batch& batch) const {
   }
 }
 
-void Projection::Recompute(const std::string& id, Batch& batch) const {
-  Batch::Person& person = batch.persons.at(id);
+void Projection::Batch::Recompute(Person& person,
+                                  const std::vector<const Placement*>& placements_of_person) {
   std::vector<AggregateKey> new_keys;
   v1::Statushouder record;
   if (person.record.has_value() && record.ParseFromString(*person.record)) {
     std::vector<PlacementWithWerkplek> placements;
-    for (const auto& [placement_id, placement] : batch.placements) {
-      if (placement.record.statushouder_id() != id) continue;
+    for (const Batch::Placement* placement : placements_of_person) {
       PlacementWithWerkplek& pw = placements.emplace_back();
-      pw.placement = placement.record;
-      const auto& werkplek = batch.werkplekken[placement.record.werkplek_id()];
+      pw.placement = placement->record;
+      const auto& werkplek = werkplekken[placement->record.werkplek_id()];
       if (werkplek.has_value()) {
         pw.werkplek_known = true;
         pw.werkplek = *werkplek;
@@ -301,7 +308,7 @@ void Projection::Recompute(const std::string& id, Batch& batch) const {
   }
   std::string new_text = EncodeKeys(new_keys);
   if (new_text == person.keys_text) return;
-  AddDelta(Diff(DecodeKeys(person.gemeente, person.keys_text), new_keys), batch.delta);
+  AddDelta(Diff(DecodeKeys(person.gemeente, person.keys_text), new_keys), delta);
   person.keys_text = std::move(new_text);
   person.dirty = true;
 }

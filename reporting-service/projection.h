@@ -45,7 +45,6 @@ class Projection {
   struct Batch;
   void Load(const std::vector<v1::Event>& events, PooledConnection& c, Batch& batch) const;
   void ApplyEvent(const v1::Event& event, Batch& batch) const;
-  void Recompute(const std::string& id, Batch& batch) const;
   void Store(const Batch& batch, PooledConnection& c) const;
   void WriteDelta(PooledConnection& c, const AggregateDelta& delta) const;
 
