@@ -7,8 +7,8 @@
 // begin row then still shows who asked for which record.
 //
 // AuditLog is the interface the gateway writes to; MysqlAuditLog appends rows to the gateway
-// schema's append-only table, batching concurrent records into one transaction (group commit) on
-// its own thread, so gRPC threads never wait on the database. Thread-safe.
+// schema's append-only table, batching concurrent records into one INSERT (group commit) on its
+// own threads, so gRPC threads never wait on the database. Thread-safe.
 #pragma once
 
 #include <deque>
@@ -43,7 +43,9 @@ class AuditLog {
  public:
   virtual ~AuditLog() = default;
   // Stores `record` durably, then calls `done` (on another thread) with OK, or with UNAVAILABLE
-  // when it could not be stored; the caller then refuses the call (fail closed).
+  // when it could not be stored; the caller then refuses the call (fail closed). An empty `done`
+  // says nobody waits for this record (an end row whose begin row is stored): it may be stored
+  // after records somebody waits for, and a failure is only logged.
   virtual void Append(AuditRecord record, std::function<void(absl::Status)> done) = 0;
 };
 
@@ -57,10 +59,10 @@ std::string JoinObjectIds(const std::vector<std::string>& ids);
 
 class MysqlAuditLog final : public AuditLog {
  public:
-  // `writers` threads each take what is queued and commit it: while one waits for its commit to
-  // be durable, the next batch is already being written, so a record waits for at most about one
-  // commit instead of the commit before it as well.
-  explicit MysqlAuditLog(MysqlPool& pool, size_t max_batch = 256, int writers = 4);
+  // `writers` threads each take what is queued (at most 64 records) and commit it: while one
+  // waits for its commit to be durable, the next batch is already being written, so a record
+  // waits for at most about one commit instead of the commit before it as well.
+  explicit MysqlAuditLog(MysqlPool& pool, int writers = 4);
   ~MysqlAuditLog() override;  // writes what is queued, then stops
 
   void Append(AuditRecord record, std::function<void(absl::Status)> done) override;
@@ -74,9 +76,11 @@ class MysqlAuditLog final : public AuditLog {
   absl::Status Write(const std::vector<Pending>& batch);
 
   MysqlPool& pool_;
-  const size_t max_batch_;
   absl::Mutex mu_;
-  std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  // Records a caller waits for go first; the others when none wait, so that an answer never
+  // queues behind rows nobody waits for.
+  std::deque<Pending> awaited_ ABSL_GUARDED_BY(mu_);
+  std::deque<Pending> unawaited_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> writers_;
 };

@@ -279,7 +279,7 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
       gateway_.audit().Append(std::move(end), [this](absl::Status s) { PassGate(s); });
     } else {
       // Not awaited: `this` may be gone when it is stored; a failure is logged by the writer.
-      gateway_.audit().Append(std::move(end), [](absl::Status) {});
+      gateway_.audit().Append(std::move(end), nullptr);
     }
     PassGate(absl::OkStatus());  // the outcome is known
   }

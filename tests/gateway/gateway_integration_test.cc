@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <atomic>
+#include <thread>
+
 #include "absl/strings/str_cat.h"
 #include "common/outbox.h"
 #include "common/server.h"
@@ -204,6 +207,75 @@ TEST_F(GatewayIntegration, AuditTableGoneMeansTheCallIsRefused) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_NE(status.error_message().find("audit"), std::string::npos) << status.error_message();
   EXPECT_TRUE(created.id().empty()) << created.DebugString();
+}
+
+// The writer against the real table: records appended from many threads at once, some awaited and
+// some not, in counts that fit no single batch shape, are each stored exactly once with their
+// fields; every awaited one is stored before its `done`, and the destructor stores the rest.
+TEST_F(GatewayIntegration, AuditWriterStoresEveryRecordOnceWhateverTheBatchShapes) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 37;  // 296 records: batches of 64, 32, ... and leftovers
+  std::atomic<int> stored_before_done{0}, failed{0};
+  {
+    MysqlAuditLog audit(gateway_db_->pool());
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        absl::Mutex mu;
+        int outstanding = 0;
+        for (int i = 0; i < kPerThread; ++i) {
+          AuditRecord record;
+          record.call_id = absl::StrCat("call-", t, "-", i);
+          record.phase = i % 3 == 0 ? AuditRecord::Phase::kBegin : AuditRecord::Phase::kEnd;
+          record.occurred_at = absl::Now();
+          record.action = "inburgering.v1.IntakeService.GetStatushouder";
+          record.object_ids = {absl::StrCat("id-", t, "-", i)};
+          record.result = record.phase == AuditRecord::Phase::kEnd ? "OK" : "";
+          record.origin = "ipv4:127.0.0.1:1";
+          record.actor_gemeente = "GM0603";
+          record.actor_role = "consulent";
+          record.actor_subject = absl::StrCat("subject-", t);
+          if (i % 2 == 0) {  // nobody waits
+            audit.Append(std::move(record), nullptr);
+            continue;
+          }
+          {
+            absl::MutexLock lock(&mu);
+            ++outstanding;
+          }
+          const std::string call_id = record.call_id;
+          audit.Append(std::move(record), [&, call_id](absl::Status s) {
+            if (!s.ok()) {
+              failed.fetch_add(1);
+            } else if (gateway_db_
+                           ->QueryInt(absl::StrCat(
+                               "SELECT COUNT(*) FROM audit_log WHERE call_id = '", call_id, "'"))
+                           .value_or(0) == 1) {
+              stored_before_done.fetch_add(1);
+            }
+            absl::MutexLock lock(&mu);
+            --outstanding;
+          });
+        }
+        absl::MutexLock lock(&mu);
+        mu.Await(absl::Condition(
+            +[](int* n) { return *n == 0; }, &outstanding));
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+  }  // the destructor stores what nobody waited for
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(stored_before_done.load(), kThreads * (kPerThread / 2));
+  EXPECT_EQ(*gateway_db_->QueryInt("SELECT COUNT(*) FROM audit_log"), kThreads * kPerThread);
+  EXPECT_EQ(*gateway_db_->QueryInt("SELECT COUNT(DISTINCT call_id) FROM audit_log"),
+            kThreads * kPerThread);
+  EXPECT_EQ(*gateway_db_->QueryInt("SELECT COUNT(*) FROM audit_log WHERE phase = 'begin'"),
+            kThreads * 13);  // i = 0, 3, ..., 36
+  EXPECT_EQ(*gateway_db_->QueryInt("SELECT COUNT(*) FROM audit_log WHERE object_ids = "
+                                   "CONCAT('id-', SUBSTRING(call_id, 6)) AND actor_subject = "
+                                   "CONCAT('subject-', SUBSTRING_INDEX(SUBSTRING(call_id, 6), "
+                                   "'-', 1))"),
+            kThreads * kPerThread);
 }
 
 // The intake-service with a single database connection: a connection still held for a call the

@@ -122,7 +122,7 @@ void InMemoryAuditLog::Append(AuditRecord record, std::function<void(absl::Statu
       records_.push_back(std::move(record));
     }
   }
-  done(status);
+  if (done) done(status);
 }
 std::vector<AuditRecord> InMemoryAuditLog::Rows(AuditRecord::Phase phase) const {
   absl::MutexLock lock(&mu_);
