@@ -39,8 +39,14 @@ class Outbox {
   // Adds `event` (sequence and occur_time are set by the outbox) within the caller's open
   // transaction on `connection`. Throws sql::SQLException like any statement.
   static void Append(PooledConnection& connection, const v1::Event& event);
-  // The same for many events at once, with multi-row INSERTs (bulk writes such as imports).
+  // The same for many events at once, with multi-row INSERTs (batched writes).
   static void AppendMany(PooledConnection& connection, const std::vector<v1::Event>& events);
+  // Like AppendMany, but numbers the events itself under the sequencer's lock on the head, so
+  // each row is written once instead of inserted and then numbered (for an import's thousands
+  // of rows the second write cost as much as the rest of the import). The lock is held until the
+  // caller's transaction ends and the sequencer waits meanwhile: call it last, for big batches.
+  static void AppendManyNumbered(PooledConnection& connection,
+                                 const std::vector<v1::Event>& events);
 
   // Starts the sequencer thread. Call NotifyCommitted() after committing an Append so that it runs
   // at once; it also runs every `poll_interval` to pick up rows written by other replicas.

@@ -492,7 +492,7 @@ absl::StatusOr<std::vector<ImportOutcome>> MysqlStatushouderStore::Import(
           }
           upsert.executeUpdate();
         });
-    Outbox::AppendMany(c, events);
+    Outbox::AppendManyNumbered(c, events);  // last: it holds the sequencer until commit
     wrote = !events.empty();
     return absl::OkStatus();
   });

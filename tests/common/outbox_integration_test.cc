@@ -123,6 +123,54 @@ TEST_F(OutboxTest, SequencesInCommitOrderAndNeverOverAnOpenTransaction) {
   EXPECT_EQ((*events)[1].aggregate_id(), "first-begun");
 }
 
+// An import numbers its own events under the head lock (AppendManyNumbered) while the sequencer
+// numbers everyone else's after commit, in runs of consecutive ids: together one gap-free order,
+// and a row of a transaction still open is never numbered over, even when it sits between rows
+// that are.
+TEST_F(OutboxTest, NumberedAppendsAndSequencedOnesShareOneGapFreeOrder) {
+  ASSERT_TRUE(Append(MakeEvent("a", 1)).ok());
+  auto open = db_->pool().Acquire();
+  ASSERT_TRUE(open.ok());
+  open->raw().setAutoCommit(false);
+  Outbox::Append(*open, MakeEvent("open", 1));  // its id lies between "a" and the b's
+  ASSERT_TRUE(
+      db_->pool()
+          .InTransaction(
+              "append many",
+              [](PooledConnection& c) {
+                Outbox::AppendMany(c, {MakeEvent("b1", 1), MakeEvent("b2", 1), MakeEvent("b3", 1)});
+                return absl::OkStatus();
+              })
+          .ok());
+  ASSERT_EQ(*outbox_->SequenceOnce(), 4);
+
+  std::vector<v1::Event> imported;
+  for (int i = 0; i < 300; ++i) imported.push_back(MakeEvent(absl::StrCat("n", i), 1));
+  ASSERT_TRUE(db_->pool()
+                  .InTransaction("import",
+                                 [&](PooledConnection& c) {
+                                   Outbox::AppendManyNumbered(c, imported);
+                                   return absl::OkStatus();
+                                 })
+                  .ok());
+  EXPECT_EQ(*outbox_->SequenceOnce(), 304);  // nothing else to number; the head moved
+
+  open->raw().commit();
+  open->raw().setAutoCommit(true);
+  ASSERT_EQ(*outbox_->SequenceOnce(), 305);
+
+  auto events = outbox_->ReadAfter(0, 1000);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 305u);
+  std::vector<std::string> expected = {"a", "b1", "b2", "b3"};
+  for (int i = 0; i < 300; ++i) expected.push_back(absl::StrCat("n", i));
+  expected.push_back("open");
+  for (size_t i = 0; i < events->size(); ++i) {
+    EXPECT_EQ((*events)[i].sequence(), static_cast<int64_t>(i + 1));
+    EXPECT_EQ((*events)[i].aggregate_id(), expected[i]) << "sequence " << i + 1;
+  }
+}
+
 TEST_F(OutboxTest, RolledBackWriteProducesNoEvent) {
   absl::Status refused = db_->pool().InTransaction("append then refuse", [](PooledConnection& c) {
     Outbox::Append(c, MakeEvent("never", 1));
