@@ -753,6 +753,69 @@ TEST_F(IntakeServiceTest, ImportOfTenThousandRowsWithSomeBadOnes) {
   EXPECT_EQ(*db_->QueryInt("SELECT COUNT(*) FROM outbox"), 9970 + 5);
 }
 
+// Two batches of one import run in the database at once: batches without a BSN in common overlap,
+// a BSN in consecutive batches is created by the first and seen by the second (which waits for it
+// and updates it), results stay in batch order, and every event is numbered once, without a gap.
+TEST_F(IntakeServiceTest, ImportBatchesRunTwoAtATimeYetLaterBatchesSeeEarlierOnes) {
+  std::vector<v1::ImportStatushoudersRequest> batches(8);
+  for (int b = 0; b < 8; ++b) {
+    for (int i = 0; i < 300; ++i) *batches[b].add_rows() = ImportRowFor(b * 300 + i);
+    // In odd batches, the first row of the previous batch again, now with a travel distance.
+    if (b % 2 == 1) {
+      v1::ImportRow again = ImportRowFor((b - 1) * 300);
+      again.set_row_number(100000 + b);
+      again.mutable_statushouder()->set_max_travel_km(10 + b);
+      *batches[b].add_rows() = again;
+    }
+  }
+  v1::ImportStatushoudersResponse response;
+  grpc::Status status = Import(batches, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.created(), 2400);
+  EXPECT_EQ(response.updated(), 4);
+  EXPECT_EQ(response.rejected() + response.unchanged(), 0);
+  ASSERT_EQ(response.results_size(), 2404);
+  int k = 0;
+  std::vector<int> first_of_batch;
+  for (int b = 0; b < 8; ++b) {
+    first_of_batch.push_back(k);
+    for (int i = 0; i < 300; ++i, ++k) {
+      ASSERT_EQ(response.results(k).row_number(), b * 300 + i) << "result " << k;
+      EXPECT_EQ(response.results(k).outcome(), v1::ImportRowResult::CREATED);
+    }
+    if (b % 2 == 1) {
+      ASSERT_EQ(response.results(k).row_number(), 100000 + b);
+      EXPECT_EQ(response.results(k).outcome(), v1::ImportRowResult::UPDATED) << "batch " << b;
+      EXPECT_EQ(response.results(k).statushouder_id(),
+                response.results(first_of_batch[b - 1]).statushouder_id());
+      ++k;
+    }
+  }
+  EXPECT_EQ(*db_->QueryInt("SELECT COUNT(*) FROM statushouders"), 2400);
+  EXPECT_EQ(*db_->QueryInt("SELECT COUNT(*) FROM statushouders WHERE version = 2"), 4);
+  ASSERT_TRUE(outbox_->SequenceOnce().ok());
+  EXPECT_EQ(*db_->QueryInt("SELECT COUNT(*) FROM outbox WHERE sequence IS NOT NULL"), 2404);
+  EXPECT_EQ(*db_->QueryInt("SELECT MAX(sequence) - MIN(sequence) + 1 FROM outbox"), 2404);
+}
+
+// A batch that fails ends the import with its error; the batches before it are applied.
+TEST_F(IntakeServiceTest, ImportStopsAtAFailingBatchWithItsError) {
+  std::vector<v1::ImportStatushoudersRequest> batches(4);
+  for (int i = 0; i < 100; ++i) *batches[0].add_rows() = ImportRowFor(i);
+  for (int i = 0; i < 5001; ++i) *batches[1].add_rows() = ImportRowFor(1000 + i);
+  for (int i = 0; i < 100; ++i) *batches[2].add_rows() = ImportRowFor(7000 + i);
+  for (int i = 0; i < 100; ++i) *batches[3].add_rows() = ImportRowFor(8000 + i);
+  v1::ImportStatushoudersResponse response;
+  grpc::Status status = Import(batches, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("rows: at most 5000"), std::string::npos)
+      << status.error_message();
+  const int64_t stored = *db_->QueryInt("SELECT COUNT(*) FROM statushouders");
+  EXPECT_GE(stored, 100) << "the batch before the failing one is applied";
+  EXPECT_LE(stored, 200) << "at most the one batch after it ran as well";
+  EXPECT_EQ(stored % 100, 0) << "each batch all or nothing";
+}
+
 TEST_F(IntakeServiceTest, ImportBatchOverTheLimitIsInvalidAndWritesNothing) {
   v1::ImportStatushoudersRequest batch;
   for (int n = 0; n < 5001; ++n) *batch.add_rows() = ImportRowFor(n);
