@@ -47,7 +47,13 @@ class Rng {
   uint64_t state_;
 };
 
-enum Stream : uint64_t { kStatushouder = 1, kWerkplek = 2, kBsn = 3, kGemeente = 4 };
+enum Stream : uint64_t {
+  kStatushouder = 1,
+  kWerkplek = 2,
+  kBsn = 3,
+  kGemeente = 4,
+  kTrajectory = 5
+};
 
 // Origins as in Rijswijk's evaluation (187 Syrië, 53 Turkije, 27 overig of 267): ~70/20/10.
 const std::array<std::pair<std::string, double>, 10> kCountries = {{{"SY", 70},
@@ -321,6 +327,63 @@ v1::RegisterStatushouderRequest SyntheticData::Statushouder(int64_t index) const
                                                           : v1::LEERBAARHEID_HOOG);
   s.set_consent_share_identity(rng.Chance(0.7));
   return request;
+}
+
+SyntheticData::Trajectory SyntheticData::TrajectoryOf(
+    const v1::RegisterStatushouderRequest& registered, int64_t index) const {
+  Rng rng(options_.seed, kTrajectory, static_cast<uint64_t>(index));
+  const v1::Statushouder& s = registered.statushouder();
+  // No date after the reference day: the service refuses dates in the future.
+  auto capped = [&](int day) { return Day(FromEpoch(std::min(day, reference_day_))); };
+  Trajectory t;
+  const bool settled = !s.vestigingsdatum().empty();
+  const int vestiging = settled ? DaysSinceEpoch(s.vestigingsdatum()) : reference_day_ - 30;
+
+  // The brede intake within six weeks of the vestiging; it replaces the profile's findings, so
+  // they are sent again as registered (the intake confirms them).
+  v1::RecordBredeIntakeRequest& intake = t.brede_intake.emplace();
+  *intake.mutable_brede_intake() = s.brede_intake();
+  const int intake_day = std::min(vestiging + rng.Between(5, 42), reference_day_);
+  intake.mutable_brede_intake()->set_date(capped(intake_day));
+  const std::array<std::pair<v1::IntakeGroep, double>, 3> groepen = {
+      {{v1::INTAKE_GROEP_KLAAR_VOOR_WERK, 20},
+       {v1::INTAKE_GROEP_ROUTE_NAAR_WERK, 50},
+       {v1::INTAKE_GROEP_NU_NIET_IN_STAAT, 30}}};
+  intake.mutable_brede_intake()->set_intake_groep(rng.Weighted(groepen));
+  *intake.mutable_opleiding() = s.opleiding();
+  intake.set_prior_occupation_isco(s.prior_occupation_isco());
+  *intake.mutable_work_wishes_isco() = s.work_wishes_isco();
+  *intake.mutable_availability() = s.availability();
+  *intake.mutable_belemmeringen() = s.belemmeringen();
+  if (!settled || !rng.Chance(0.85)) return t;
+
+  // The PIP is due ten weeks after the vestiging; drawn over 3-16 weeks, a little over half are
+  // on time, as gemeenten reported in the first years of the Wet inburgering 2021.
+  v1::EstablishPipRequest& pip = t.pip.emplace();
+  const int pip_day =
+      std::min(std::max(vestiging + rng.Between(21, 112), intake_day), reference_day_);
+  pip.set_date(capped(pip_day));
+  // Mostly the advised route; one in ten differs after the intake's talk.
+  pip.set_leerroute(rng.Chance(0.9) ? s.brede_intake().advised_leerroute()
+                                    : rng.Weighted(kLeerroutes));
+  if (rng.Chance(0.7)) {
+    v1::RecordLanguageLevelRequest& level = t.language_level.emplace();
+    v1::TaalMeting& meting = *level.mutable_meting();
+    meting.set_vaardigheid(static_cast<v1::TaalVaardigheid>(rng.Between(1, 4)));
+    meting.set_level(rng.Weighted(kCefr));
+    meting.set_bron(rng.Chance(0.8) ? v1::MEET_BRON_TOETS : v1::MEET_BRON_EXAMEN);
+    meting.set_date(capped(pip_day + rng.Between(30, 400)));
+  }
+  if (rng.Chance(0.15)) {
+    v1::ChangePhaseRequest& phase = t.phase.emplace();
+    const std::array<std::pair<v1::Phase, double>, 4> finals = {{{v1::PHASE_AFGEROND, 50},
+                                                                 {v1::PHASE_VRIJGESTELD, 15},
+                                                                 {v1::PHASE_ONTHEVEN, 10},
+                                                                 {v1::PHASE_VERTROKKEN, 25}}};
+    phase.set_phase(rng.Weighted(finals));
+    phase.set_date(capped(pip_day + rng.Between(180, 900)));
+  }
+  return t;
 }
 
 v1::RegisterWerkplekRequest SyntheticData::Werkplek(int64_t index) const {

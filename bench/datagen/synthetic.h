@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,19 @@ class SyntheticData {
   // them, the CSV keeps them for LOAD DATA and report comparisons.
   v1::RegisterStatushouderRequest Statushouder(int64_t index) const;
   v1::RegisterWerkplekRequest Werkplek(int64_t index) const;
+
+  // What happens to statushouder `index` after registration, for loading the trajectory through
+  // intake's update RPCs (id and version are left for the caller: they come from the service).
+  // Drawn from its own stream, so the registration rows do not change. Each step depends on the
+  // one before (a PIP needs the brede intake, a meting here follows the PIP), so a step is set
+  // only when the steps before it are.
+  struct Trajectory {
+    std::optional<v1::RecordBredeIntakeRequest> brede_intake;  // everyone: VOORINBURGERING too
+    std::optional<v1::EstablishPipRequest> pip;  // ~85 % of those with a vestigingsdatum
+    std::optional<v1::RecordLanguageLevelRequest> language_level;  // ~70 % of those with a PIP
+    std::optional<v1::ChangePhaseRequest> phase;  // ~15 % of those with a PIP: a final phase
+  };
+  Trajectory TrajectoryOf(const v1::RegisterStatushouderRequest& registered, int64_t index) const;
 
   // The same rows as flat CSV (header first), for LOAD DATA into a scratch table.
   static std::string StatushouderCsvHeader();

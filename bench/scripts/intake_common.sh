@@ -22,10 +22,17 @@ GATEWAY_HTTP_PORT=""
 REPORTING_SERVER="$BUILD/reporting-service/reporting_server"
 REPORTING_PID=""
 REPORTING_PORT=""
+MATCHING_SERVER="$BUILD/matching-service/matching_server"
+MATCHING_PID=""
+MATCHING_PORT=""
 # Other processes whose CPU cpu_since reports (before intake-service): name pid name pid ...
 CPU_ALSO=()
 
 intake_cleanup() {
+  if [ -n "$MATCHING_PID" ] && kill -0 "$MATCHING_PID" 2>/dev/null; then
+    kill -TERM "$MATCHING_PID"
+    wait "$MATCHING_PID" 2>/dev/null || true
+  fi
   if [ -n "$REPORTING_PID" ] && kill -0 "$REPORTING_PID" 2>/dev/null; then
     kill -TERM "$REPORTING_PID"
     wait "$REPORTING_PID" 2>/dev/null || true
@@ -139,6 +146,20 @@ reporting_start() {
     >"$WORK/reporting.out" 2>"$WORK/reporting.log" &
   REPORTING_PID=$!
   REPORTING_PORT=$(logged_port reporting "$REPORTING_PID" server_started)
+}
+
+# matching-service on 127.0.0.1:<free port>, on its own scratch schema ${SCHEMA}_matching, with
+# the config file given (default the dev one: Haaglanden only). Its intake stream points at
+# $INTAKE_PORT when an intake-service runs, else at a closed port (it keeps retrying).
+matching_start() {  # [config]
+  [ -x "$MATCHING_SERVER" ] || die "$MATCHING_SERVER is not built in $BUILD"
+  scratch_schema "${SCHEMA}_matching"
+  INBURGERING_MYSQL_PASSWORD="$APP_PASSWORD" "$MATCHING_SERVER" --listen 127.0.0.1:0 \
+    --config "${1:-$ROOT/config/dev/matching.json}" --intake_target "127.0.0.1:${INTAKE_PORT:-9}" \
+    --mysql_host 127.0.0.1 --mysql_port "$DB_PORT" --mysql_user inburgering \
+    --mysql_schema "${SCHEMA}_matching" >"$WORK/matching.out" 2>"$WORK/matching.log" &
+  MATCHING_PID=$!
+  MATCHING_PORT=$(logged_port matching "$MATCHING_PID" server_started)
 }
 
 # ROWS datagen statushouders (seed 1, one gemeente) through RegisterStatushouder (load_region,
