@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "intake-service/trajectory.h"
 #include "intake-service/validation.h"
 
 namespace inburgering::bench {
@@ -137,6 +138,71 @@ TEST(SyntheticDataTest, WerkplekkenOfEveryTypeWithCapacities) {
   }
   EXPECT_EQ(types.size(), 6u);
   EXPECT_EQ(types.count(v1::WERKPLEK_TYPE_UNSPECIFIED), 0u);
+}
+
+// Every trajectory step passes intake's validation and applies, in order, to the record as the
+// import creates it; the shares that make the report's figures vary are what the header says.
+TEST(SyntheticDataTest, TrajectoriesApplyInOrderAndVary) {
+  DatagenOptions options;
+  options.seed = 1;
+  SyntheticData data(options);
+  const absl::CivilDay today(2026, 11, 23);
+  int settled = 0, with_pip = 0, on_time = 0, with_level = 0, final_phase = 0;
+  std::set<int> leerroutes, levels, phases;
+  for (int i = 0; i < kRows; ++i) {
+    const v1::RegisterStatushouderRequest row = data.Statushouder(i);
+    const SyntheticData::Trajectory t = data.TrajectoryOf(row, i);
+    v1::Statushouder s = row.statushouder();
+    s.clear_brede_intake();
+    s.set_phase(intake::InitialPhase(s));
+    settled += s.vestigingsdatum().empty() ? 0 : 1;
+    ASSERT_TRUE(t.brede_intake.has_value());
+    v1::RecordBredeIntakeRequest intake = *t.brede_intake;
+    intake.set_id("01J00000000000000000000000");
+    intake.set_version(1);
+    ASSERT_TRUE(intake::ValidateBredeIntakeRequest(intake, today).ok())
+        << i << ": " << intake::ValidateBredeIntakeRequest(intake, today);
+    ASSERT_TRUE(intake::ApplyBredeIntake(s, intake).ok()) << i;
+    if (t.pip) {
+      v1::EstablishPipRequest pip = *t.pip;
+      pip.set_id(intake.id());
+      pip.set_version(2);
+      ASSERT_TRUE(intake::ValidateEstablishPipRequest(pip, today).ok()) << i;
+      ASSERT_TRUE(intake::ApplyPip(s, pip).ok()) << i << ": " << intake::ApplyPip(s, pip);
+      ++with_pip;
+      on_time += s.pip().on_time() ? 1 : 0;
+      leerroutes.insert(s.pip().leerroute());
+    } else {
+      EXPECT_FALSE(t.language_level.has_value() || t.phase.has_value()) << i;
+    }
+    if (t.language_level) {
+      v1::RecordLanguageLevelRequest level = *t.language_level;
+      level.set_id(intake.id());
+      level.set_version(3);
+      ASSERT_TRUE(intake::ValidateLanguageLevelRequest(level, today).ok()) << i;
+      ASSERT_TRUE(intake::ApplyLanguageMeting(s, level.meting()).ok()) << i;
+      ++with_level;
+      levels.insert(level.meting().level());
+    }
+    if (t.phase) {
+      v1::ChangePhaseRequest phase = *t.phase;
+      phase.set_id(intake.id());
+      phase.set_version(4);
+      ASSERT_TRUE(intake::ValidateChangePhaseRequest(phase, today).ok()) << i;
+      ASSERT_TRUE(intake::ApplyPhaseChange(s, phase.phase(), phase.date()).ok()) << i;
+      ++final_phase;
+      phases.insert(phase.phase());
+    }
+  }
+  EXPECT_NEAR(static_cast<double>(with_pip) / settled, 0.85, 0.02);
+  // PIP 3..16 weeks after the vestiging, due after 10: 50/92 on time, fewer where the intake
+  // itself came late or the date was capped at the reference day.
+  EXPECT_NEAR(static_cast<double>(on_time) / with_pip, 50.0 / 92.0, 0.05);
+  EXPECT_NEAR(static_cast<double>(with_level) / with_pip, 0.70, 0.02);
+  EXPECT_NEAR(static_cast<double>(final_phase) / with_pip, 0.15, 0.02);
+  EXPECT_EQ(leerroutes.size(), 3u);
+  EXPECT_EQ(levels.size(), 5u);
+  EXPECT_EQ(phases.size(), 4u);
 }
 
 }  // namespace

@@ -97,24 +97,6 @@ register peak --inflight 16 --duration "$PEAK_S" --warmup 1 || die "peak run fai
 PEAK=$(json_num "$WORK/peak.json" ok_per_s)
 # Reporting works off the peak's events before anything is measured; how fast it does is the
 # consumer's own throughput.
-cursors() {  # prints "<intake outbox head> <reporting cursor>"
-  mysql_admin -N -B -e "SELECT (SELECT last_sequence FROM $SCHEMA.outbox_head WHERE id = 1),
-    COALESCE((SELECT last_sequence FROM ${SCHEMA}_reporting.consumer_cursors WHERE stream = 'intake'), 0)"
-}
-drain() {  # waits (at most 600 s) until reporting has applied every numbered event; sets DRAIN
-  local t0 head cursor cursor0
-  t0=$(now)
-  read -r head cursor0 < <(cursors)
-  cursor=$cursor0
-  while ((cursor < head)) && awk -v a="$t0" -v b="$(now)" 'BEGIN { exit !(b - a < 600) }'; do
-    sleep 0.5
-    read -r head cursor < <(cursors)
-  done
-  DRAIN_RATE=$(awk -v a="$t0" -v b="$(now)" -v n=$((cursor - cursor0)) 'BEGIN { printf "%d", n / (b - a) }')
-  DRAINED=$((cursor - cursor0))
-  DRAIN=$(awk -v a="$t0" -v b="$(now)" -v n=$((cursor - cursor0)) -v left=$((head - cursor)) \
-    'BEGIN { printf "%d events applied in %.1f s (%.0f/s), %d left", n, b - a, n / (b - a), left }')
-}
 log "waiting for reporting to apply the peak's events"
 drain
 PEAK_DRAIN=$DRAIN_RATE

@@ -172,6 +172,27 @@ load_rows() {  # rows
   [ "$(wc -l <"$WORK/ids.txt")" -eq "$1" ] || die "loaded $(wc -l <"$WORK/ids.txt") of $1 rows"
 }
 
+# How far reporting (reporting_start) has applied intake's events.
+cursors() {  # prints "<intake outbox head> <reporting cursor>"
+  mysql_admin -N -B -e "SELECT (SELECT last_sequence FROM $SCHEMA.outbox_head WHERE id = 1),
+    COALESCE((SELECT last_sequence FROM ${SCHEMA}_reporting.consumer_cursors WHERE stream = 'intake'), 0)"
+}
+drain() {  # [timeout_s, default 600] waits until reporting has applied every numbered event; sets DRAIN
+  local t0 head cursor cursor0 limit=${1:-600}
+  t0=$(now)
+  read -r head cursor0 < <(cursors)
+  cursor=$cursor0
+  while ((cursor < head)) && awk -v a="$t0" -v b="$(now)" -v l="$limit" 'BEGIN { exit !(b - a < l) }'; do
+    sleep 0.5
+    read -r head cursor < <(cursors)
+  done
+  DRAIN_RATE=$(awk -v a="$t0" -v b="$(now)" -v n=$((cursor - cursor0)) 'BEGIN { printf "%d", n / (b - a) }')
+  DRAINED=$((cursor - cursor0))
+  DRAIN_LEFT=$((head - cursor))
+  DRAIN=$(awk -v a="$t0" -v b="$(now)" -v n=$((cursor - cursor0)) -v left=$((head - cursor)) \
+    'BEGIN { printf "%d events applied in %.1f s (%.0f/s), %d left", n, b - a, n / (b - a), left }')
+}
+
 # A numeric field of loadgen's --json line: json_num FILE key (e.g. ok_per_s, p50).
 json_num() { sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" "$1" | head -1; }
 
