@@ -110,7 +110,8 @@ class Tally {
   std::ostream* ids_;
 };
 
-// What every call needs besides its request: the stub to use, the principal and the deadline.
+// What every call needs besides its request: the channel to use, the principal and the deadline
+// (Address puts the last two on a call).
 struct Caller {
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   std::string bearer;
@@ -121,7 +122,7 @@ struct Caller {
   std::shared_ptr<grpc::Channel> NextChannel() {
     return channels[static_cast<size_t>(next++) % channels.size()];
   }
-  void Prepare(grpc::ClientContext& context, const std::string& gemeente, Role role) const {
+  void Address(grpc::ClientContext& context, const std::string& gemeente, Role role) const {
     if (bearer.empty()) {
       AttachPrincipal({gemeente, role, subject}, context);
     } else {
@@ -160,7 +161,7 @@ int LoadLines(std::istream& in, Caller& caller, Tally& tally, int inflight, Role
                 << Request::descriptor()->name() << ": " << s.message() << '\n';
       return 1;
     }
-    caller.Prepare(call->context, gemeente_of(call->request), role);
+    caller.Address(call->context, gemeente_of(call->request), role);
     tally.Acquire(inflight);
     const int64_t index = sent;
     (stubs[static_cast<size_t>(sent++) % stubs.size()]->async()->*send)(
@@ -203,7 +204,7 @@ class TrajectoryChain : public std::enable_shared_from_this<TrajectoryChain> {
     request->set_id(id_);
     request->set_version(version);
     context_ = std::make_unique<grpc::ClientContext>();
-    caller_.Prepare(*context_, gemeente_, Role::kConsulent);
+    caller_.Address(*context_, gemeente_, Role::kConsulent);
     auto self = shared_from_this();
     (stub_->async()->*rpc)(context_.get(), &*request, &response_, [self](grpc::Status status) {
       self->tally_.Count(status);

@@ -81,49 +81,59 @@ absl::StatusOr<int64_t> MaterialiseSourceRows(MysqlPool& pool) {
   }));
   constexpr int kRowsPerInsert = 200;
   constexpr int kColumns = 19;
-  // Fixed text and placeholders only (the values are bound), built once per shape.
-  auto insert_rows = [](int n) {
-    std::string insert =
-        "INSERT INTO bench_source (id, gemeente, month, type, herkomst, bijstand, geschoold, "
-        "leerroute, fase, brede_intake, intakegroep, pip, plaatsing, b1, integratieroute, "
-        "bijstand_uitstroom, dagen_vestiging_pip, dagen_vestiging_plaatsing, dagen_vestiging_b1) "
-        "VALUES ";
-    for (int r = 0; r < n; ++r) {
+  // Fixed text and placeholders only (the values are bound): full statements of 200 rows, and
+  // one row at a time for the last part of the last page.
+  static const std::string kInsertHead =
+      "INSERT INTO bench_source (id, gemeente, month, type, herkomst, bijstand, geschoold, "
+      "leerroute, fase, brede_intake, intakegroep, pip, plaatsing, b1, integratieroute, "
+      "bijstand_uitstroom, dagen_vestiging_pip, dagen_vestiging_plaatsing, dagen_vestiging_b1) "
+      "VALUES ";
+  static const std::string kInsertRow = kInsertHead + "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+  static const std::string kInsertRows = [] {
+    std::string insert = kInsertHead;
+    for (int r = 0; r < kRowsPerInsert; ++r) {
       absl::StrAppend(&insert, r == 0 ? "" : ",", "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     }
     return insert;
-  };
-  const std::string full_insert = insert_rows(kRowsPerInsert);
+  }();
   struct Row {
     std::string id, gemeente, month;
     std::map<std::string, std::string> values;  // dimension -> value
   };
+  // Binds `row` as the statement's row number `r` (from 0).
+  auto bind = [](sql::PreparedStatement& statement, int r, const Row& row) {
+    const int at = r * kColumns;
+    statement.setString(at + 1, row.id);
+    statement.setString(at + 2, row.gemeente);
+    statement.setString(at + 3, row.month);
+    int col = at + 4;
+    for (const std::string& d : kDimensions) {
+      auto it = row.values.find(d);
+      const bool days = d.rfind("dagen_", 0) == 0;
+      int64_t n = 0;
+      if (it == row.values.end() || (days && !absl::SimpleAtoi(it->second, &n))) {
+        statement.setNull(col, days ? sql::DataType::INTEGER : sql::DataType::VARCHAR);
+      } else if (days) {
+        statement.setInt64(col, n);
+      } else {
+        statement.setString(col, it->second);
+      }
+      ++col;
+    }
+  };
   auto write = [&](const std::vector<Row>& rows) {
     return pool.InTransaction("bench source load", [&](PooledConnection& c) {
-      auto& statement = c.Prepare(static_cast<int>(rows.size()) == kRowsPerInsert
-                                      ? full_insert
-                                      : insert_rows(static_cast<int>(rows.size())));
-      for (size_t r = 0; r < rows.size(); ++r) {
-        const int at = static_cast<int>(r) * kColumns;
-        statement.setString(at + 1, rows[r].id);
-        statement.setString(at + 2, rows[r].gemeente);
-        statement.setString(at + 3, rows[r].month);
-        int col = at + 4;
-        for (const std::string& d : kDimensions) {
-          auto it = rows[r].values.find(d);
-          const bool days = d.rfind("dagen_", 0) == 0;
-          int64_t n = 0;
-          if (it == rows[r].values.end() || (days && !absl::SimpleAtoi(it->second, &n))) {
-            statement.setNull(col, days ? sql::DataType::INTEGER : sql::DataType::VARCHAR);
-          } else if (days) {
-            statement.setInt64(col, n);
-          } else {
-            statement.setString(col, it->second);
-          }
-          ++col;
+      if (static_cast<int>(rows.size()) == kRowsPerInsert) {
+        auto& statement = c.Prepare(kInsertRows);
+        for (int r = 0; r < kRowsPerInsert; ++r) bind(statement, r, rows[static_cast<size_t>(r)]);
+        statement.executeUpdate();
+      } else {
+        auto& statement = c.Prepare(kInsertRow);
+        for (const Row& row : rows) {
+          bind(statement, 0, row);
+          statement.executeUpdate();
         }
       }
-      statement.executeUpdate();
       return absl::OkStatus();
     });
   };
