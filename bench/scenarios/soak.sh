@@ -1,19 +1,36 @@
 #!/usr/bin/env bash
 # Soak: the whole stack (the private MariaDB of scripts/lib.sh; intake, matching, reporting and the
 # gateway on free loopback ports, each on a fresh soak_* schema) under a mixed load through the
-# gateway: GetStatushouder reads and RegisterStatushouder writes (unique request_id and BSN per
-# call), both as consulent of Rijswijk with a bearer token.
+# gateway, as consulent of Rijswijk with a bearer token.
 #
-# 1. Peak: both closed loop at once for --peak_s seconds; their OK rates are the mix's peak.
-#    (--rate R skips this and runs R calls/s, 80 % reads and 20 % writes.)
-# 2. Soak: both open loop (bench/loadgen --rate) at 70 % of the peak for --duration seconds,
-#    sampling the RSS of every process (gateway, the three services, mariadbd) every 10 s.
-# 3. Prints the calls per status code and the RSS growth of each process from the end of the
-#    warm-up (--warmup, default a fifth of the duration) to the end. Target: no errors, growth
-#    <= 5 % for the gateway and the services (mariadbd is shown too; its buffer pool grows with
-#    the tables). Exit 0 when both hold, 3 when not, 1 when the run could not be made.
+# --mode steady (the default, the figure of record): the working set stays the same size, so that
+# RSS growth means memory the processes keep, not data they were given.
+#   0. Population: --population statushouders (datagen rows, through the gateway with
+#      bench/load_region) and 200 werkplekken (as WSP), then waits until matching has consumed
+#      every registration. Nothing is added after this.
+#   1. Peak: closed loop, all at once for --peak_s seconds: GetStatushouder and
+#      RecommendWerkplekken on the population, ListStatushouders (first page of 50), and
+#      versioned updates (bench/versioned_updates: RecordBredeIntake and UpdateStatushouder, each
+#      with the version the previous answer returned). Their OK rates are the mix's peak.
+# --mode growing: the first soak's mix, GetStatushouder reads of 2,000 preloaded records and
+#   RegisterStatushouder writes (unique request_id and BSN): the population grows by every write,
+#   and matching keeps every kandidaat in memory by design.
+# (--rate R skips the peak and runs R calls/s in total, split as the mode's mix.)
+# 2. Soak: every load open loop (--rate of bench/loadgen and versioned_updates) at 70 % of its
+#    peak for --duration seconds; the RSS of every process (gateway, the three services, mariadbd)
+#    is sampled every 10 s from t = 0, the start of the open-loop load (population and peak come
+#    before it).
+# 3. Prints the calls per status code and, per process, the RSS at t = --warmup (default a fifth
+#    of the duration), halfway between that and the end, and at the end, with the growth from the
+#    warm-up to the end (the target) and over the second half (a plateau shows as ~0 there).
+#    Target: no errors, growth <= 5 % for the gateway and the services (mariadbd is shown too;
+#    its buffer pool fills with the tables and the outbox keeps every event). Exit 0 when both
+#    hold, 3 when not, 1 when the run could not be made.
 #
-#   bench/scenarios/soak.sh [--duration 600] [--rate CALLS_PER_S] [--peak_s 15] [--warmup S]
+#   bench/scenarios/soak.sh [--mode steady|growing] [--duration 600] [--rate CALLS_PER_S]
+#                           [--peak_s 15] [--warmup S] [--population 5000]
+#                           [--heaptrack gateway,intake]  (run those under heaptrack; its files
+#                                                         stay in the work directory)
 #                           [--smoke]   (6 s, builds nothing, RSS not judged: for the test suite)
 #
 # Next to a running dev stack, give this checkout's MariaDB its own port:
@@ -22,6 +39,10 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 
 DURATION=600
+MODE=steady
+POPULATION=5000
+WERKPLEKKEN=200
+HEAPTRACK=""
 SMOKE=0
 RATE=""
 PEAK_S=15
@@ -29,32 +50,43 @@ WARMUP=""
 while (($#)); do
   case "$1" in
     --duration) DURATION=$2; shift 2 ;;
+    --mode) MODE=$2; shift 2 ;;
+    --population) POPULATION=$2; shift 2 ;;
+    --heaptrack) HEAPTRACK=,$2,; shift 2 ;;
     --rate) RATE=$2; shift 2 ;;
     --peak_s) PEAK_S=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
-    --smoke) SMOKE=1; DURATION=6; PEAK_S=2; WARMUP=2; shift ;;
+    --smoke) SMOKE=1; DURATION=6; PEAK_S=2; WARMUP=2; POPULATION=200; WERKPLEKKEN=20; shift ;;
     *) die "unknown argument $1 (see the header of $0)" ;;
   esac
 done
+case "$MODE" in steady | growing) ;; *) die "--mode must be steady or growing" ;; esac
 [ -n "$WARMUP" ] || WARMUP=$((DURATION / 5))
 ((WARMUP < DURATION)) || die "--warmup must be shorter than --duration"
 SAMPLE_S=10
 ((SMOKE)) && SAMPLE_S=2
-TOKEN=demo-consulent-rijswijk  # a dev token (config/dev/gateway.json holds its hash)
+TOKEN=demo-consulent-rijswijk  # dev tokens (config/dev/gateway.json holds their hashes)
+WSP_TOKEN=demo-wsp-haaglanden
 
 LOADGEN="$BUILD/bench/loadgen"
 DATAGEN="$BUILD/bench/datagen"
 for b in intake-service/intake_server matching-service/matching_server \
   reporting-service/reporting_server gateway/gateway_server bench/loadgen bench/datagen \
-  tools/health_probe; do
+  bench/load_region bench/versioned_updates tools/health_probe; do
   [ -x "$BUILD/$b" ] || die "$BUILD/$b is not built (cmake --build $BUILD)"
 done
 
 WORK=$(mktemp -d /tmp/inburgering-soak-XXXXXX)
 declare -A PID=()
+STARTED=()  # this shell's children that run a service (with heaptrack: heaptrack's script)
 cleanup() {
   for name in "${!PID[@]}"; do kill -TERM "${PID[$name]}" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  # Only these: a MariaDB that db_start started is a child too, and keeps running for the next use.
+  ((${#STARTED[@]} == 0)) || wait "${STARTED[@]}" 2>/dev/null || true
+  if [ -n "$HEAPTRACK" ]; then
+    KEEP_WORK=1
+    log "heaptrack files: $(ls "$WORK"/heaptrack.* 2>/dev/null | tr '\n' ' ')"
+  fi
   [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -83,16 +115,31 @@ declare -A ADDR=()
 for s in intake matching reporting gateway; do ADDR[$s]=127.0.0.1:$(free_port); done
 start() {  # name binary args...
   local name=$1; shift
-  INBURGERING_MYSQL_PASSWORD="$APP_PASSWORD" "$@" --listen="${ADDR[$name]}" \
+  local wrap=()
+  [[ "$HEAPTRACK" == *,$name,* ]] && wrap=(heaptrack -o "$WORK/heaptrack.$name")
+  INBURGERING_MYSQL_PASSWORD="$APP_PASSWORD" "${wrap[@]}" "$@" --listen="${ADDR[$name]}" \
     --mysql_host=127.0.0.1 --mysql_port="$DB_PORT" --mysql_user=inburgering \
     --mysql_schema="soak_$name" >"$WORK/$name.log" 2>&1 &
   PID[$name]=$!
-  for _ in $(seq 1 200); do
+  STARTED+=("$!")
+  if ((${#wrap[@]})); then
+    # heaptrack's script runs the program as its child: sample and signal the program itself.
+    local child=""
+    for _ in $(seq 1 100); do
+      child=$(ps --ppid "${PID[$name]}" -o pid=,comm= | awk -v b="$(basename "$1")" \
+        'substr(b, 1, 15) == $2 { print $1 }')
+      [ -n "$child" ] && break
+      sleep 0.1
+    done
+    [ -n "$child" ] || die "$name did not start under heaptrack"
+    PID[$name]=$child
+  fi
+  for _ in $(seq 1 600); do
     "$BUILD/tools/health_probe" --target="${ADDR[$name]}" >/dev/null 2>&1 && return 0
     alive "${PID[$name]}" || die "$name exited: $(tail -5 "$WORK/$name.log")"
     sleep 0.1
   done
-  die "$name did not serve within 20 s: $(tail -5 "$WORK/$name.log")"
+  die "$name did not serve within 60 s: $(tail -5 "$WORK/$name.log")"
 }
 log "starting the stack (logs in $WORK)"
 start intake "$BUILD/intake-service/intake_server" --config="$ROOT/config/dev/intake.json"
@@ -106,114 +153,207 @@ start gateway "$BUILD/gateway/gateway_server" --config="$WORK/gateway.json" \
   --matching_target="${ADDR[matching]}" --reporting_target="${ADDR[reporting]}"
 MARIADBD_PID=$(cat "$DB_DIR/mariadbd.pid")  # sampled, not stopped: scripts/lib.sh reuses it
 
-# Requests: a datagen row as the registration template, its BSN from a slice of a list of valid,
-# distinct BSNs ({{id}}), its request_id unique per call; reads rotate over preloaded ids.
-"$DATAGEN" --seed 7 --gemeenten 1 --statushouders 1 |
-  sed 's/"requestId":"[^"]*"/"requestId":"soak-{{run}}-{{i}}"/; s/"bsn":"[0-9]*"/"bsn":"{{id}}"/' \
-    >"$WORK/register.json"
-bsns() {  # file first count
-  "$DATAGEN" --seed 7 --format bsn --first "$2" --statushouders "$3" >"$1"
-}
+num() { sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" "$1" | head -1; }
 loadgen() {  # name method request-flag... : common flags for the gateway and the token
   local name=$1; shift
   "$LOADGEN" --target "${ADDR[gateway]}" --metadata "authorization=Bearer $TOKEN" \
     --deadline_ms 5000 --json "$@" >"$WORK/$name.json" 2>"$WORK/$name.txt"
 }
+updates() {  # name flags...: versioned updates of the population through the gateway
+  local name=$1; shift
+  "$BUILD/bench/versioned_updates" --target "${ADDR[gateway]}" --bearer "$TOKEN" \
+    --deadline_ms 5000 --json "$@" >"$WORK/$name.json" 2>"$WORK/$name.txt"
+}
 READ=(--method /inburgering.v1.IntakeService/GetStatushouder --request_json '{"id": "{{id}}"}'
   --ids_file "$WORK/ids.txt")
-WRITE=(--method /inburgering.v1.IntakeService/RegisterStatushouder
-  --request_file "$WORK/register.json")
+bsns() {  # file first count
+  "$DATAGEN" --seed 7 --format bsn --first "$2" --statushouders "$3" >"$1"
+}
+pct() { awk -v r="$1" -v p="$2" 'BEGIN { printf "%.0f", r * p / 100 }'; }
 
-PRELOAD=2000
-log "preloading $PRELOAD statushouders through the gateway"
-bsns "$WORK/bsns.preload" 0 "$PRELOAD"
-loadgen preload "${WRITE[@]}" --ids_file "$WORK/bsns.preload" --requests "$PRELOAD" --warmup 0 \
-  --channels 2 --inflight 8 || die "preload failed: $(cat "$WORK/preload.txt")"
-mysql_admin -N -B -e "SELECT id FROM soak_intake.statushouders" >"$WORK/ids.txt"
-[ "$(wc -l <"$WORK/ids.txt")" = "$PRELOAD" ] || die "preload stored $(wc -l <"$WORK/ids.txt") rows"
-
-num() { sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" "$1" | head -1; }
-if [ -z "$RATE" ]; then
-  log "peak: reads and writes closed loop together for ${PEAK_S}s"
-  bsns "$WORK/bsns.peak" "$PRELOAD" 200000
-  loadgen peak_reads "${READ[@]}" --channels 2 --inflight 16 --duration "$PEAK_S" --warmup 2 &
-  r=$!
-  loadgen peak_writes "${WRITE[@]}" --ids_file "$WORK/bsns.peak" --channels 2 --inflight 8 \
-    --duration "$PEAK_S" --warmup 2 &
-  w=$!
-  wait $r || die "peak reads failed: $(cat "$WORK/peak_reads.txt")"
-  wait $w || die "peak writes failed: $(cat "$WORK/peak_writes.txt")"
-  PEAK_READS=$(num "$WORK/peak_reads.json" ok_per_s)
-  PEAK_WRITES=$(num "$WORK/peak_writes.json" ok_per_s)
-  READ_RATE=$(awk -v r="$PEAK_READS" 'BEGIN { printf "%.0f", 0.7 * r }')
-  WRITE_RATE=$(awk -v w="$PEAK_WRITES" 'BEGIN { printf "%.0f", 0.7 * w }')
-  PEAK_LINE="peak of the mix: $PEAK_READS reads/s + $PEAK_WRITES writes/s (closed loop, ${PEAK_S}s)"
-  FIRST_SOAK_BSN=$((PRELOAD + 200000))
+# Each load: its name, the loadgen (or versioned_updates) flags, its in-flight calls for the
+# peak, and its share of a given --rate.
+declare -A ARGS=() PEAK_INFLIGHT=() SHARE=()
+if [ "$MODE" = steady ]; then
+  KINDS=(get list recommend update)
+  log "population: $POPULATION statushouders and $WERKPLEKKEN werkplekken through the gateway"
+  "$DATAGEN" --seed 7 --gemeenten 1 --statushouders "$POPULATION" >"$WORK/population.jsonl"
+  "$BUILD/bench/load_region" --target "${ADDR[gateway]}" --bearer "$TOKEN" \
+    --input "$WORK/population.jsonl" --inflight 16 --channels 2 --ids_out "$WORK/gemeente_ids.txt" \
+    >"$WORK/population.txt" 2>&1 || die "population failed: $(tail -5 "$WORK/population.txt")"
+  awk '{ print $2 }' "$WORK/gemeente_ids.txt" >"$WORK/ids.txt"
+  awk '{ print $2, 1 }' "$WORK/gemeente_ids.txt" >"$WORK/versions.txt"  # fresh: version 1
+  [ "$(wc -l <"$WORK/ids.txt")" = "$POPULATION" ] || die "population: $(wc -l <"$WORK/ids.txt") created"
+  # Werkplekken: datagen's first row as the template, the occupation of each row in turn.
+  "$DATAGEN" --seed 7 --kind werkplekken --gemeenten 1 --werkplekken "$WERKPLEKKEN" \
+    >"$WORK/werkplekken.jsonl"
+  sed -n 's/.*"occupationIsco":"\([0-9]*\)".*/\1/p' "$WORK/werkplekken.jsonl" >"$WORK/isco.txt"
+  head -1 "$WORK/werkplekken.jsonl" |
+    sed 's/"requestId":"[^"]*"/"requestId":"soak-wp-{{run}}-{{i}}"/; s/"occupationIsco":"[0-9]*"/"occupationIsco":"{{id}}"/' \
+      >"$WORK/werkplek.json"
+  "$LOADGEN" --target "${ADDR[gateway]}" --metadata "authorization=Bearer $WSP_TOKEN" --json \
+    --method /inburgering.v1.MatchingService/RegisterWerkplek --request_file "$WORK/werkplek.json" \
+    --ids_file "$WORK/isco.txt" --requests "$WERKPLEKKEN" --warmup 0 --channels 1 --inflight 4 \
+    >"$WORK/werkplekken.json" 2>"$WORK/werkplekken.txt" ||
+    die "werkplekken failed: $(cat "$WORK/werkplekken.txt")"
+  # RecommendWerkplekken needs matching to know the kandidaat: wait for its consumer.
+  for _ in $(seq 1 600); do
+    # Sequences are gap-free from 1: the consumer has everything once its cursor reaches the
+    # number of rows (the sequencer may not have numbered the last ones yet).
+    read -r head cursor < <(mysql_admin -N -B -e "SELECT (SELECT COUNT(*) FROM soak_intake.outbox),
+      COALESCE((SELECT last_sequence FROM soak_matching.consumer_cursors WHERE stream = 'intake'),
+      0)")
+    ((head > 0 && cursor >= head)) && break
+    sleep 0.2
+  done
+  ((cursor >= head)) || die "matching did not catch up with intake (cursor $cursor of $head)"
+  ARGS[get]="${READ[*]@Q}"
+  ARGS[list]="--method /inburgering.v1.IntakeService/ListStatushouders --request_json '{\"pageSize\": 50}'"
+  ARGS[recommend]="--method /inburgering.v1.MatchingService/RecommendWerkplekken \
+    --request_json '{\"statushouderId\": \"{{id}}\", \"limit\": 10}' --ids_file '$WORK/ids.txt'"
+  PEAK_INFLIGHT=([get]=8 [list]=2 [recommend]=4 [update]=8)
+  SHARE=([get]=60 [list]=5 [recommend]=15 [update]=20)
 else
-  READ_RATE=$(awk -v r="$RATE" 'BEGIN { printf "%.0f", 0.8 * r }')
-  WRITE_RATE=$(awk -v r="$RATE" 'BEGIN { printf "%.0f", 0.2 * r }')
-  PEAK_LINE="rate given: $RATE calls/s"
-  FIRST_SOAK_BSN=$PRELOAD
+  KINDS=(reads writes)
+  # A datagen row as the registration template, its BSN from a slice of a list of valid,
+  # distinct BSNs ({{id}}), its request_id unique per call; reads rotate over preloaded ids.
+  "$DATAGEN" --seed 7 --gemeenten 1 --statushouders 1 |
+    sed 's/"requestId":"[^"]*"/"requestId":"soak-{{run}}-{{i}}"/; s/"bsn":"[0-9]*"/"bsn":"{{id}}"/' \
+      >"$WORK/register.json"
+  WRITE=(--method /inburgering.v1.IntakeService/RegisterStatushouder
+    --request_file "$WORK/register.json")
+  PRELOAD=2000
+  log "preloading $PRELOAD statushouders through the gateway"
+  bsns "$WORK/bsns.preload" 0 "$PRELOAD"
+  loadgen preload "${WRITE[@]}" --ids_file "$WORK/bsns.preload" --requests "$PRELOAD" --warmup 0 \
+    --channels 2 --inflight 8 || die "preload failed: $(cat "$WORK/preload.txt")"
+  mysql_admin -N -B -e "SELECT id FROM soak_intake.statushouders" >"$WORK/ids.txt"
+  [ "$(wc -l <"$WORK/ids.txt")" = "$PRELOAD" ] || die "preload stored $(wc -l <"$WORK/ids.txt") rows"
+  ARGS[reads]="${READ[*]@Q}"
+  ARGS[writes]="${WRITE[*]@Q} --ids_file '$WORK/bsns.writes'"
+  PEAK_INFLIGHT=([reads]=16 [writes]=8)
+  SHARE=([reads]=80 [writes]=20)
 fi
-((READ_RATE > 0 && WRITE_RATE > 0)) || die "rates too low: $READ_RATE reads/s, $WRITE_RATE writes/s"
-bsns "$WORK/bsns.soak" "$FIRST_SOAK_BSN" $((WRITE_RATE * DURATION * 12 / 10 + 1000))
 
-log "soak: $READ_RATE reads/s + $WRITE_RATE writes/s open loop for ${DURATION}s; RSS every ${SAMPLE_S}s"
-loadgen soak_reads "${READ[@]}" --rate "$READ_RATE" --channels 2 --inflight 64 \
-  --duration "$DURATION" --warmup 0 &
-r=$!
-loadgen soak_writes "${WRITE[@]}" --ids_file "$WORK/bsns.soak" --rate "$WRITE_RATE" --channels 2 \
-  --inflight 64 --duration "$DURATION" --warmup 0 &
-w=$!
+run_kind() {  # kind phase(peak|soak) flags...: one load, in the background of the caller
+  local kind=$1 phase=$2; shift 2
+  if [ "$kind" = update ]; then
+    updates "${phase}_$kind" --ids_file "$WORK/versions.txt" \
+      --versions_out "$WORK/versions.$phase" "$@"
+  else
+    eval "loadgen ${phase}_$kind ${ARGS[$kind]} \"\$@\""
+  fi
+}
+
+declare -A RATE_OF=()
+if [ -z "$RATE" ]; then
+  log "peak: ${KINDS[*]} closed loop together for ${PEAK_S}s"
+  [ "$MODE" = growing ] && bsns "$WORK/bsns.writes" "$PRELOAD" 200000
+  declare -A JOB=()
+  for k in "${KINDS[@]}"; do
+    if [ "$k" = update ]; then
+      run_kind "$k" peak --inflight "${PEAK_INFLIGHT[$k]}" --duration "$PEAK_S" --warmup 2 &
+    else
+      run_kind "$k" peak --channels 2 --inflight "${PEAK_INFLIGHT[$k]}" --duration "$PEAK_S" \
+        --warmup 2 &
+    fi
+    JOB[$k]=$!
+  done
+  for k in "${KINDS[@]}"; do
+    wait "${JOB[$k]}" || die "peak $k failed: $(cat "$WORK/peak_$k.txt")"
+  done
+  PEAK_LINE="peak of the mix (closed loop, ${PEAK_S}s):"
+  for k in "${KINDS[@]}"; do
+    p=$(num "$WORK/peak_$k.json" ok_per_s)
+    RATE_OF[$k]=$(awk -v r="$p" 'BEGIN { printf "%.0f", 0.7 * r }')
+    PEAK_LINE+=" $k $p/s"
+  done
+  [ "$MODE" = steady ] && cp "$WORK/versions.peak" "$WORK/versions.txt"  # where the peak left them
+  FIRST_SOAK_BSN=$((${PRELOAD:-0} + 200000))
+else
+  for k in "${KINDS[@]}"; do RATE_OF[$k]=$(pct "$RATE" "${SHARE[$k]}"); done
+  PEAK_LINE="rate given: $RATE calls/s"
+  FIRST_SOAK_BSN=${PRELOAD:-0}
+fi
+SOAK_LINE=""
+for k in "${KINDS[@]}"; do
+  ((RATE_OF[$k] > 0)) || die "rate of $k too low: ${RATE_OF[$k]}/s"
+  SOAK_LINE+=" $k ${RATE_OF[$k]}/s"
+done
+[ "$MODE" = growing ] &&
+  bsns "$WORK/bsns.writes" "$FIRST_SOAK_BSN" $((RATE_OF[writes] * DURATION * 12 / 10 + 1000))
+
+log "soak:$SOAK_LINE open loop for ${DURATION}s; RSS every ${SAMPLE_S}s"
+declare -A JOB=()
+for k in "${KINDS[@]}"; do
+  if [ "$k" = update ]; then
+    run_kind "$k" soak --rate "${RATE_OF[$k]}" --duration "$DURATION" --warmup 0 &
+  else
+    run_kind "$k" soak --rate "${RATE_OF[$k]}" --channels 2 --inflight 64 --duration "$DURATION" \
+      --warmup 0 &
+  fi
+  JOB[$k]=$!
+done
+any_alive() {
+  for k in "${KINDS[@]}"; do alive "${JOB[$k]}" && return 0; done
+  return 1
+}
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 pid_of() { if [ "$1" = mariadbd ]; then echo "$MARIADBD_PID"; else echo "${PID[$1]}"; fi; }
 NAMES=(gateway intake matching reporting mariadbd)
 START=$(date +%s)
 : >"$WORK/rss.tsv"
-while alive $r || alive $w; do
+sample() {
+  local line
   line="$(($(date +%s) - START))"
   for n in "${NAMES[@]}"; do line+=$'\t'"$(rss "$(pid_of "$n")")"; done
   echo "$line" >>"$WORK/rss.tsv"
+}
+while any_alive; do
+  sample
   for _ in $(seq 1 $((SAMPLE_S * 10))); do
-    alive $r || alive $w || break
+    any_alive || break
     sleep 0.1
   done
 done
-line="$(($(date +%s) - START))"
-for n in "${NAMES[@]}"; do line+=$'\t'"$(rss "$(pid_of "$n")")"; done
-echo "$line" >>"$WORK/rss.tsv"
-wait $r || true
-wait $w || true
+sample
+for k in "${KINDS[@]}"; do wait "${JOB[$k]}" || true; done
 
 crashed=()
 for n in "${NAMES[@]}"; do alive "$(pid_of "$n")" || crashed+=("$n"); done
 
 echo
-echo "soak, $(date -u +'%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "soak ($MODE), $(date -u +'%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+[ "$MODE" = steady ] && echo "population: $POPULATION statushouders, $WERKPLEKKEN werkplekken (fixed)"
 echo "$PEAK_LINE"
-echo "soak: ${DURATION}s open loop at $READ_RATE reads/s + $WRITE_RATE writes/s through the gateway"
+echo "soak: ${DURATION}s open loop at$SOAK_LINE through the gateway"
 errors=0
-for kind in reads writes; do
-  f="$WORK/soak_$kind.json"
-  [ -s "$f" ] || { echo "  $kind: loadgen printed nothing: $(tail -3 "$WORK/soak_$kind.txt")"; errors=1; continue; }
+for k in "${KINDS[@]}"; do
+  f="$WORK/soak_$k.json"
+  [ -s "$f" ] || { echo "  $k: printed nothing: $(tail -3 "$WORK/soak_$k.txt")"; errors=1; continue; }
   status=$(sed -n 's/.*"status":{\([^}]*\)}.*/\1/p' "$f" | tr -d '"')
   failed=$(num "$f" failed)
-  echo "  $kind: $(num "$f" ok_per_s) OK/s, p50 $(num "$f" p50) us, p99 $(num "$f" p99) us, late sends $(num "$f" late_sends); by status: $status"
+  extra=""
+  [ "$k" = update ] && extra=", skipped (record busy) $(num "$f" skipped_busy), resyncs $(num "$f" resyncs)"
+  echo "  $k: $(num "$f" ok_per_s) OK/s, p50 $(num "$f" p50) us, p99 $(num "$f" p99) us, late sends $(num "$f" late_sends)$extra; by status: $status"
   [ "${failed:-1}" = 0 ] || errors=1
 done
-echo "RSS (kB) from the end of the ${WARMUP}s warm-up to the end (sampled every ${SAMPLE_S}s):"
+MID=$(((WARMUP + DURATION) / 2))
+echo "RSS (kB) at t = ${WARMUP}s (end of the warm-up), t = ${MID}s and the end (t = 0: the open-loop load starts; sampled every ${SAMPLE_S}s):"
 growth_bad=0
 for i in "${!NAMES[@]}"; do
   col=$((i + 2))
-  read -r at_warmup last peak < <(awk -F'\t' -v c="$col" -v w="$WARMUP" '
-    $1 >= w && base == "" { base = $c } { last = $c; if ($c > peak) peak = $c }
-    END { print base, last, peak }' "$WORK/rss.tsv")
+  read -r t_warm at_warmup at_mid last peak < <(awk -F'\t' -v c="$col" -v w="$WARMUP" -v m="$MID" '
+    $1 >= w && base == "" { base = $c; tw = $1 } $1 >= m && mid == "" { mid = $c }
+    { last = $c; if ($c > peak) peak = $c }
+    END { print tw, base, mid, last, peak }' "$WORK/rss.tsv")
   pct=$(awk -v a="$at_warmup" -v b="$last" 'BEGIN { if (a > 0) printf "%+.1f", 100 * (b - a) / a; else print "n/a" }')
+  half=$(awk -v a="$at_mid" -v b="$last" 'BEGIN { if (a > 0) printf "%+.1f", 100 * (b - a) / a; else print "n/a" }')
   note=""
-  # mariadbd's buffer pool caches the tables the writes keep growing: it is shown, not judged.
-  [ "${NAMES[$i]}" = mariadbd ] && note="  (buffer pool follows the data; not judged)"
-  printf '  %-10s %9s -> %9s (peak %9s)  %s %%%s\n' "${NAMES[$i]}" "$at_warmup" "$last" "$peak" \
-    "$pct" "$note"
+  # mariadbd's buffer pool caches the tables (and the outbox keeps every event): shown, not judged.
+  [ "${NAMES[$i]}" = mariadbd ] && note="  (buffer pool; not judged)"
+  printf '  %-10s %9s -> %9s -> %9s (peak %9s)  %s %% (second half %s %%)%s\n' "${NAMES[$i]}" \
+    "$at_warmup" "$at_mid" "$last" "$peak" "$pct" "$half" "$note"
   if [ -z "$note" ] && awk -v p="$pct" 'BEGIN { exit !(p == "n/a" || p > 5) }'; then
     growth_bad=1
   fi
