@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Soak: the whole stack (the private MariaDB of scripts/lib.sh; intake, matching, reporting and the
-# gateway on free loopback ports, each on a fresh soak_* schema) under a mixed load through the
+# gateway on free loopback ports, each on fresh soak_<run>_* schemas,
+# dropped at the end, so that runs may overlap, e.g. the suite's smoke run next to a long soak) under a mixed load through the
 # gateway, as consulent of Rijswijk with a bearer token.
 #
 # --mode steady (the default, the figure of record): the working set stays the same size, so that
@@ -87,6 +88,11 @@ cleanup() {
     KEEP_WORK=1
     log "heaptrack files: $(ls "$WORK"/heaptrack.* 2>/dev/null | tr '\n' ' ')"
   fi
+  if [ -n "${SCHEMA:-}" ]; then
+    for s in intake matching reporting gateway; do
+      mysql_admin -e "DROP DATABASE IF EXISTS ${SCHEMA}_$s" 2>/dev/null || true
+    done
+  fi
   [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -97,11 +103,11 @@ free_port() {
 
 db_start
 APP_PASSWORD=$(secret mysql_app_password)
+SCHEMA="soak_$(basename "$WORK" | sed 's/.*-//')"  # this run's, from mktemp
 for s in intake matching reporting gateway; do
   mysql_admin <<SQL
-DROP DATABASE IF EXISTS soak_$s;
-CREATE DATABASE soak_$s CHARACTER SET utf8mb4;
-GRANT ALL ON soak_$s.* TO 'inburgering'@'127.0.0.1';
+CREATE DATABASE ${SCHEMA}_$s CHARACTER SET utf8mb4;
+GRANT ALL ON ${SCHEMA}_$s.* TO 'inburgering'@'127.0.0.1';
 SQL
 done
 python3 - "$ROOT/config/dev/gateway.json" >"$WORK/gateway.json" <<'PY'
@@ -119,7 +125,7 @@ start() {  # name binary args...
   [[ "$HEAPTRACK" == *,$name,* ]] && wrap=(heaptrack -o "$WORK/heaptrack.$name")
   INBURGERING_MYSQL_PASSWORD="$APP_PASSWORD" "${wrap[@]}" "$@" --listen="${ADDR[$name]}" \
     --mysql_host=127.0.0.1 --mysql_port="$DB_PORT" --mysql_user=inburgering \
-    --mysql_schema="soak_$name" >"$WORK/$name.log" 2>&1 &
+    --mysql_schema="${SCHEMA}_$name" >"$WORK/$name.log" 2>&1 &
   PID[$name]=$!
   STARTED+=("$!")
   if ((${#wrap[@]})); then
@@ -200,8 +206,8 @@ if [ "$MODE" = steady ]; then
   for _ in $(seq 1 600); do
     # Sequences are gap-free from 1: the consumer has everything once its cursor reaches the
     # number of rows (the sequencer may not have numbered the last ones yet).
-    read -r head cursor < <(mysql_admin -N -B -e "SELECT (SELECT COUNT(*) FROM soak_intake.outbox),
-      COALESCE((SELECT last_sequence FROM soak_matching.consumer_cursors WHERE stream = 'intake'),
+    read -r head cursor < <(mysql_admin -N -B -e "SELECT (SELECT COUNT(*) FROM ${SCHEMA}_intake.outbox),
+      COALESCE((SELECT last_sequence FROM ${SCHEMA}_matching.consumer_cursors WHERE stream = 'intake'),
       0)")
     ((head > 0 && cursor >= head)) && break
     sleep 0.2
@@ -227,7 +233,7 @@ else
   bsns "$WORK/bsns.preload" 0 "$PRELOAD"
   loadgen preload "${WRITE[@]}" --ids_file "$WORK/bsns.preload" --requests "$PRELOAD" --warmup 0 \
     --channels 2 --inflight 8 || die "preload failed: $(cat "$WORK/preload.txt")"
-  mysql_admin -N -B -e "SELECT id FROM soak_intake.statushouders" >"$WORK/ids.txt"
+  mysql_admin -N -B -e "SELECT id FROM ${SCHEMA}_intake.statushouders" >"$WORK/ids.txt"
   [ "$(wc -l <"$WORK/ids.txt")" = "$PRELOAD" ] || die "preload stored $(wc -l <"$WORK/ids.txt") rows"
   ARGS[reads]="${READ[*]@Q}"
   ARGS[writes]="${WRITE[*]@Q} --ids_file '$WORK/bsns.writes'"
@@ -311,10 +317,7 @@ sample() {
 }
 while any_alive; do
   sample
-  for _ in $(seq 1 $((SAMPLE_S * 10))); do
-    any_alive || break
-    sleep 0.1
-  done
+  sleep "$SAMPLE_S"  # the last sample may come up to this late; its time is what is recorded
 done
 sample
 for k in "${KINDS[@]}"; do wait "${JOB[$k]}" || true; done
