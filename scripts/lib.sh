@@ -55,7 +55,13 @@ build() {
   if [ ! -f "$BUILD/build.ninja" ]; then
     cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" "$@" >/dev/null
   fi
-  cmake --build "$BUILD" -j "$(nproc)"
+  # BUILD_TARGETS (space-separated) limits the build to those targets and what they need.
+  local targets=()
+  if [ -n "${BUILD_TARGETS:-}" ]; then
+    # shellcheck disable=SC2206  # split on purpose: a list of target names
+    targets=(--target $BUILD_TARGETS)
+  fi
+  cmake --build "$BUILD" -j "$(nproc)" "${targets[@]}"
 }
 
 mysql_admin() { mariadb --no-defaults --socket="$DB_SOCKET" -uroot "$@"; }

@@ -129,6 +129,12 @@ class Stack:
         schema = f"t_k8s{secrets.token_hex(4)}_{name.split('-')[0]}"
         self.schemas[name] = schema
         env = {"PATH": "/usr/bin:/bin"}
+        # The runtime settings of a sanitized build (scripts/test-sanitized.sh: where reports go,
+        # suppressions): not part of any pod's environment, and without them a report of a
+        # suppressed third-party leak fails the process.
+        for key in ("ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS", "LD_PRELOAD"):
+            if key in os.environ:
+                env[key] = os.environ[key]
         for var in pod["containers"][0]["env"]:
             key = var["name"]
             if not key.startswith(PREFIX):
