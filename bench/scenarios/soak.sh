@@ -32,6 +32,8 @@
 #                           [--peak_s 15] [--warmup S] [--population 5000]
 #                           [--heaptrack gateway,intake]  (run those under heaptrack; its files
 #                                                         stay in the work directory)
+#                           [--malloc_stats]  (at the end, after the load: glibc's malloc_stats of
+#                                             each service through gdb: heap in use vs held)
 #                           [--smoke]   (6 s, builds nothing, RSS not judged: for the test suite)
 #
 # Next to a running dev stack, give this checkout's MariaDB its own port:
@@ -44,6 +46,7 @@ MODE=steady
 POPULATION=5000
 WERKPLEKKEN=200
 HEAPTRACK=""
+MALLOC_STATS=0
 SMOKE=0
 RATE=""
 PEAK_S=15
@@ -54,6 +57,7 @@ while (($#)); do
     --mode) MODE=$2; shift 2 ;;
     --population) POPULATION=$2; shift 2 ;;
     --heaptrack) HEAPTRACK=,$2,; shift 2 ;;
+    --malloc_stats) MALLOC_STATS=1; shift ;;
     --rate) RATE=$2; shift 2 ;;
     --peak_s) PEAK_S=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
@@ -325,6 +329,23 @@ for k in "${KINDS[@]}"; do wait "${JOB[$k]}" || true; done
 crashed=()
 for n in "${NAMES[@]}"; do alive "$(pid_of "$n")" || crashed+=("$n"); done
 
+# RSS cannot tell memory the program holds from memory glibc keeps for reuse after free (in its
+# arenas, one per thread up to 8 per core). malloc_stats() can: it prints, to the process's stderr,
+# the bytes each arena got from the system and the bytes in use. Only after the load: gdb stops the
+# process while it runs.
+declare -A HEAP=()
+if ((MALLOC_STATS)); then
+  for n in gateway intake matching reporting; do
+    log=$WORK/$n.log
+    before=$(wc -l <"$log")
+    timeout 120 gdb -p "${PID[$n]}" -batch -ex 'call (void) malloc_stats()' >/dev/null 2>&1 || true
+    HEAP[$n]=$(tail -n +"$((before + 1))" "$log" | awk '
+      /^Arena/ { arenas++ } /^Total/ { total = 1 }
+      total && /system bytes/ { sys = $4 } total && /in use bytes/ { use = $5 }
+      END { if (sys) printf "heap in use %.1f MB, held by malloc %.1f MB in %d arenas", use / 1e6, sys / 1e6, arenas }')
+  done
+fi
+
 echo
 echo "soak ($MODE), $(date -u +'%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 [ "$MODE" = steady ] && echo "population: $POPULATION statushouders, $WERKPLEKKEN werkplekken (fixed)"
@@ -357,6 +378,7 @@ for i in "${!NAMES[@]}"; do
   [ "${NAMES[$i]}" = mariadbd ] && note="  (buffer pool; not judged)"
   printf '  %-10s %9s -> %9s -> %9s (peak %9s)  %s %% (second half %s %%)%s\n' "${NAMES[$i]}" \
     "$at_warmup" "$at_mid" "$last" "$peak" "$pct" "$half" "$note"
+  [ -n "${HEAP[${NAMES[$i]}]:-}" ] && printf '             at the end: %s\n' "${HEAP[${NAMES[$i]}]}"
   if [ -z "$note" ] && awk -v p="$pct" 'BEGIN { exit !(p == "n/a" || p > 5) }'; then
     growth_bad=1
   fi
