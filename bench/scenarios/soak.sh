@@ -367,7 +367,7 @@ echo "RSS (kB) at t = ${WARMUP}s (end of the warm-up), t = ${MID}s and the end (
 growth_bad=0
 for i in "${!NAMES[@]}"; do
   col=$((i + 2))
-  read -r t_warm at_warmup at_mid last peak < <(awk -F'\t' -v c="$col" -v w="$WARMUP" -v m="$MID" '
+  read -r T_WARM at_warmup at_mid last peak < <(awk -F'\t' -v c="$col" -v w="$WARMUP" -v m="$MID" '
     $1 >= w && base == "" { base = $c; tw = $1 } $1 >= m && mid == "" { mid = $c }
     { last = $c; if ($c > peak) peak = $c }
     END { print tw, base, mid, last, peak }' "$WORK/rss.tsv")
@@ -383,6 +383,7 @@ for i in "${!NAMES[@]}"; do
     growth_bad=1
   fi
 done
+echo "  (the warm-up's sample was taken at t = ${T_WARM:-?}s)"
 ((${#crashed[@]} == 0)) || echo "processes that died: ${crashed[*]}"
 # Seconds say nothing about growth: the smoke run only checks that the soak runs without errors.
 ((SMOKE)) && growth_bad=0
