@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -74,14 +75,30 @@ class ImportReactor : public grpc::ServerReadReactor<v1::ImportStatushoudersRequ
   }
 
   void OnReadDone(bool ok) override {
-    absl::MutexLock lock(&mu_);
-    reading_ = false;
-    if (finished_) return;
-    if (!ok) {  // the client half-closed (or went away): finish once the held batches end
+    std::optional<grpc::Status> finish;
+    {
+      absl::MutexLock lock(&mu_);
+      reading_ = false;
+      if (finished_) return;
+      if (ok) {
+        HoldLocked();
+        return;
+      }
+      // The client half-closed (or went away): finish once the held batches end.
       half_closed_ = true;
-      MaybeFinishLocked();
-      return;
+      finish = FinishingLocked();
     }
+    // Outside mu_: once Finish is called, gRPC may run OnDone (and delete this) on another thread.
+    if (finish) Finish(*finish);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  static constexpr size_t kBatchesHeld = 2;
+
+  // Takes the batch just read: starts it or queues it, and reads the next while there is room.
+  void HoldLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     Held held;
     held.index = results_.size();
     results_.emplace_back();
@@ -92,11 +109,6 @@ class ImportReactor : public grpc::ServerReadReactor<v1::ImportStatushoudersRequ
     StartWaitingLocked();
     ReadMoreLocked();
   }
-
-  void OnDone() override { delete this; }
-
- private:
-  static constexpr size_t kBatchesHeld = 2;
 
   struct Held {
     size_t index = 0;
@@ -133,30 +145,32 @@ class ImportReactor : public grpc::ServerReadReactor<v1::ImportStatushoudersRequ
     v1::ImportStatushoudersResponse partial;
     absl::Status status = context_->IsCancelled() ? absl::CancelledError("import cancelled")
                                                   : service_.ImportBatch(gemeente_, batch, partial);
-    absl::MutexLock lock(&mu_);
-    running_.erase(std::find_if(running_.begin(), running_.end(),
-                                [index](const Held& h) { return h.index == index; }));
-    results_[index] = std::move(partial);
-    // The error of the earliest failing batch is the one reported; nothing more is started.
-    if (!status.ok() && (error_index_ < 0 || static_cast<int64_t>(index) < error_index_)) {
-      error_ = status;
-      error_index_ = static_cast<int64_t>(index);
+    std::optional<grpc::Status> finish;
+    {
+      absl::MutexLock lock(&mu_);
+      running_.erase(std::find_if(running_.begin(), running_.end(),
+                                  [index](const Held& h) { return h.index == index; }));
+      results_[index] = std::move(partial);
+      // The error of the earliest failing batch is the one reported; nothing more is started.
+      if (!status.ok() && (error_index_ < 0 || static_cast<int64_t>(index) < error_index_)) {
+        error_ = status;
+        error_index_ = static_cast<int64_t>(index);
+      }
+      StartWaitingLocked();
+      ReadMoreLocked();
+      finish = FinishingLocked();
     }
-    StartWaitingLocked();
-    ReadMoreLocked();
-    MaybeFinishLocked();
+    if (finish) Finish(*finish);  // outside mu_, as in OnReadDone
   }
 
-  // Finishes when nothing runs and either every batch is read and applied, or one failed (a read
-  // still outstanding then ends in OnReadDone, which sees finished_).
-  void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (finished_ || !running_.empty()) return;
-    if (error_index_ < 0 && !(half_closed_ && waiting_.empty())) return;
+  // The status to finish with, once, when nothing runs and either every batch is read and
+  // applied or one failed (a read still outstanding then ends in OnReadDone, which sees
+  // finished_); the caller calls Finish after releasing mu_.
+  std::optional<grpc::Status> FinishingLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_ || !running_.empty()) return std::nullopt;
+    if (error_index_ < 0 && !(half_closed_ && waiting_.empty())) return std::nullopt;
     finished_ = true;
-    if (error_index_ >= 0) {
-      Finish(ToGrpcStatus(error_));
-      return;
-    }
+    if (error_index_ >= 0) return ToGrpcStatus(error_);
     for (v1::ImportStatushoudersResponse& partial : results_) {
       response_->set_created(response_->created() + partial.created());
       response_->set_updated(response_->updated() + partial.updated());
@@ -166,7 +180,7 @@ class ImportReactor : public grpc::ServerReadReactor<v1::ImportStatushoudersRequ
         *response_->add_results() = std::move(result);
       }
     }
-    Finish(grpc::Status::OK);
+    return grpc::Status::OK;
   }
 
   IntakeServiceImpl& service_;
