@@ -39,6 +39,7 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   }
 
   void OnReadDone(bool ok) override {
+    const KeepAlive keep(this);  // released after the lock
     absl::MutexLock lock(&mu_);
     if (finishing_) return;
     if (!ok) {  // the client half-closed (or went away)
@@ -69,12 +70,14 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   }
 
   void OnWriteDone(bool ok) override {
+    const KeepAlive keep(this);  // released after the lock
     absl::MutexLock lock(&mu_);
     // Only server-streaming responses are written before the end; ask the backend for the next.
     if (ok && !finishing_ && !upstream_done_) upstream_.StartRead(&response_);
   }
 
   void OnCancel() override {
+    const KeepAlive keep(this);  // released after the lock
     absl::MutexLock lock(&mu_);
     if (upstream_started_ && !upstream_done_) upstream_context_->TryCancel();
   }
@@ -96,6 +99,7 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   void Begin() {
     route_ = gateway_.FindRoute(context_->method());
     if (route_ == nullptr) {
+      const KeepAlive keep(this);  // released after the lock
       absl::MutexLock lock(&mu_);
       FinishLocked(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                                 absl::StrCat("unknown service or method ", context_->method())));
@@ -112,6 +116,7 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     absl::Duration retry_after;
     absl::Status admitted = gateway_.Admit(*route_, context_->auth_context().get(), authorization,
                                            &principal_, &retry_after);
+    const KeepAlive keep(this);  // released after the lock
     absl::MutexLock lock(&mu_);
     if (!admitted.ok()) {
       if (admitted.code() == absl::StatusCode::kResourceExhausted) {
@@ -211,6 +216,7 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   }
 
   void UpstreamWriteDone(bool ok) {
+    const KeepAlive keep(this);  // released after the lock
     absl::MutexLock lock(&mu_);
     // Next message from the client only once the previous one went out (one buffer, bounded
     // memory: the backend's flow control reaches the client).
@@ -218,6 +224,7 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   }
 
   void UpstreamReadDone(bool ok) {
+    const KeepAlive keep(this);  // released after the lock
     absl::MutexLock lock(&mu_);
     if (!ok || finishing_) return;
     TakeResponseLocked();
@@ -309,6 +316,20 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   void Unref() {
     if (refs_.fetch_sub(1) == 1) delete this;
   }
+
+  // A reference for a section that may Finish the call while holding mu_: gRPC may then run
+  // OnDone, and its Unref, on another thread before the section unlocks; without this reference
+  // the call could be deleted under its own lock.
+  class KeepAlive {
+   public:
+    explicit KeepAlive(ProxyCall* call) : call_(call) { call_->refs_.fetch_add(1); }
+    ~KeepAlive() { call_->Unref(); }
+    KeepAlive(const KeepAlive&) = delete;
+    KeepAlive& operator=(const KeepAlive&) = delete;
+
+   private:
+    ProxyCall* call_;
+  };
 
   const Gateway& gateway_;
   grpc::GenericCallbackServerContext* const context_;
