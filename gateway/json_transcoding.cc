@@ -1,5 +1,8 @@
 #include "gateway/json_transcoding.h"
 
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -18,7 +21,17 @@ std::string KnownFieldPath(const google::protobuf::Descriptor* type, absl::strin
   if (end == absl::string_view::npos) return "";
   const absl::string_view path = message.substr(0, end);
   for (absl::string_view segment : absl::StrSplit(path, '.')) {
-    segment = segment.substr(0, segment.find('['));  // "rows[0]"
+    // "rows" or "rows[0]", nothing else: an unknown key may itself hold "[", ")" or ":" (the
+    // fuzzer's "stat\1...)" key made "rows[0]) stat\1..." look like the field rows).
+    const size_t bracket = segment.find('[');
+    if (bracket != absl::string_view::npos) {
+      const absl::string_view index = segment.substr(bracket + 1);
+      if (index.size() < 2 || index.back() != ']' ||
+          !std::all_of(index.begin(), index.end() - 1, absl::ascii_isdigit)) {
+        return "";
+      }
+      segment = segment.substr(0, bracket);
+    }
     const google::protobuf::FieldDescriptor* field =
         type == nullptr ? nullptr : type->FindFieldByName(std::string(segment));
     if (field == nullptr && type != nullptr) {

@@ -27,6 +27,22 @@ TEST(JsonTranscoding, UnknownKeyIsNotRepeated) {
   EXPECT_EQ(std::string(status.message()).find("Haddad"), std::string::npos) << status;
 }
 
+// Found by fuzz/gateway_json_fuzzer in a clean-clone CI run: a key with control bytes in it.
+// The error names only what the schema knows, in printable ASCII.
+TEST(JsonTranscoding, KeyWithControlBytesGivesAPrintableError) {
+  v1::ImportStatushoudersRequest request;
+  static constexpr char kBody[] =
+      "{\"rows\":[{\"rowNumber\":\"2\",\"stat\001\000\000\000\000\000\000)\":"
+      "{\"bsn\":\"100000009\",\"familyName\":\"Tesfay\"}}]}";
+  const std::string body(kBody, sizeof(kBody) - 1);
+  const absl::Status status = RequestFromJson(body, request);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  for (char c : status.message()) {
+    EXPECT_TRUE(c >= 0x20 && c < 0x7f) << "byte " << static_cast<int>(c) << " in " << status;
+  }
+  EXPECT_EQ(std::string(status.message()).find("100000009"), std::string::npos) << status;
+}
+
 TEST(JsonTranscoding, AcceptedBodyRendersBackToTheSameRequest) {
   v1::RegisterStatushouderRequest request;
   ASSERT_TRUE(RequestFromJson(
