@@ -4,8 +4,9 @@
 // 1. End to end, for a sample: one thread per --gemeenten code registers a statushouder there as
 //    its consulent, and from the moment the write is OK polls GetGemeenteReport as the
 //    gemeente's analist (own gemeente: no disclosure control) every --report_poll_ms (later
-//    every tenth of the time waited) until the population count shows it; then waits --sample_gap_ms and writes the next. Only these
-//    threads write in those gemeenten (the load goes to another one), so the count is exact.
+//    every tenth of the time waited) until the population count shows it; then waits
+//    --sample_gap_ms and writes the next. Only these threads write in those gemeenten (the load
+//    goes to another one), so the count is exact.
 // 2. For every event: a thread reads intake's outbox head (outbox_head, the sequencer) and
 //    reporting's stored cursor (consumer_cursors, which commits with the event's effect) every
 //    --cursor_poll_ms; at the end each event of the measured window (by its occur_time, stamped
@@ -20,7 +21,6 @@
 // Prints one block (stdout); --json_out FILE gets the figures as one JSON line. Personal data
 // never leaves the process: BSNs come from a file and are not printed.
 #include <grpcpp/grpcpp.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -75,13 +75,6 @@ namespace {
 using namespace inburgering;
 using Clock = std::chrono::steady_clock;
 
-double CpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
 std::vector<std::string> ReadLines(const std::string& path) {
   std::vector<std::string> lines;
   std::ifstream in(path);
@@ -119,7 +112,8 @@ struct Window {
 // ---- 1. end-to-end samples through GetGemeenteReport ----
 
 std::string FirstOfNextMonth() {
-  const absl::CivilMonth next = absl::CivilMonth(absl::ToCivilDay(absl::Now(), absl::UTCTimeZone())) + 1;
+  const absl::CivilMonth next =
+      absl::CivilMonth(absl::ToCivilDay(absl::Now(), absl::UTCTimeZone())) + 1;
   return absl::StrFormat("%04d-%02d-01", next.year(), next.month());
 }
 
@@ -172,8 +166,9 @@ class ReportSampler {
         if (c.ok() && *c >= expected) {
           seen = true;
           if (*c > expected) {
-            error_ = "population count rose by more than this sampler wrote: another writer "
-                     "uses the sample gemeente";
+            error_ =
+                "population count rose by more than this sampler wrote: another writer "
+                "uses the sample gemeente";
             return;
           }
           break;
@@ -330,9 +325,10 @@ absl::StatusOr<std::vector<std::pair<int64_t, absl::Time>>> EventTimes(
     while (rs->next()) {
       std::string payload(rs->getString(2));
       if (!event.ParseFromString(payload)) return absl::DataLossError("an event does not parse");
-      out.emplace_back(rs->getInt64(1),
-                       absl::FromUnixMicros(google::protobuf::util::TimeUtil::TimestampToMicroseconds(
-                           event.occur_time())));
+      out.emplace_back(
+          rs->getInt64(1),
+          absl::FromUnixMicros(
+              google::protobuf::util::TimeUtil::TimestampToMicroseconds(event.occur_time())));
     }
     return absl::OkStatus();
   });
@@ -464,7 +460,8 @@ int main(int argc, char** argv) {
   if (!pool.ok()) return Fail(pool.status().ToString());
   CursorPoller poller(**pool, intake_schema);
   auto first = poller.Once();
-  if (!first.ok()) return Fail(absl::StrCat("cannot read the cursors: ", first.status().ToString()));
+  if (!first.ok())
+    return Fail(absl::StrCat("cannot read the cursors: ", first.status().ToString()));
 
   auto intake = v1::IntakeService::NewStub(Connect(absl::GetFlag(FLAGS_intake_target), 0));
   auto reporting = v1::ReportingService::NewStub(Connect(absl::GetFlag(FLAGS_reporting_target), 0));
@@ -508,7 +505,7 @@ int main(int argc, char** argv) {
     writer = std::make_unique<UpdateWriter>(channels, std::move(records), update_rate);
   }
 
-  const double cpu0 = CpuSeconds();
+  const double cpu0 = bench::ProcessCpuSeconds();
   const auto start = Clock::now();
   const absl::Time wall_start = absl::Now();
   const Window window{wall_start + absl::Seconds(warmup),
@@ -526,7 +523,7 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_until(stop);
   if (writer_thread.joinable()) writer_thread.join();
   for (auto& t : threads) t.join();
-  const double run_cpu = CpuSeconds() - cpu0;
+  const double run_cpu = bench::ProcessCpuSeconds() - cpu0;
   const double run_wall = std::chrono::duration<double>(Clock::now() - start).count();
 
   // Let reporting catch up with everything written in the window, then stop polling.
@@ -556,7 +553,8 @@ int main(int argc, char** argv) {
     ++in_window;
     while (ni < samples.size() && samples[ni].head < sequence) ++ni;
     while (hi < samples.size() && samples[hi].cursor < sequence) ++hi;
-    if (ni < samples.size()) numbered.ms.push_back(absl::ToDoubleMilliseconds(samples[ni].at - occur));
+    if (ni < samples.size())
+      numbered.ms.push_back(absl::ToDoubleMilliseconds(samples[ni].at - occur));
     if (hi < samples.size()) {
       applied.ms.push_back(absl::ToDoubleMilliseconds(samples[hi].at - occur));
     } else {
@@ -578,10 +576,14 @@ int main(int argc, char** argv) {
   };
   const CursorSample w0 = at(window.from), w1 = at(window.to);
   std::string out;
-  absl::StrAppendFormat(&out, "pace      intake numbered %.0f events/s, reporting applied %.0f events/s in the window; backlog at its end %d events\n",
+  absl::StrAppendFormat(&out,
+                        "pace      intake numbered %.0f events/s, reporting applied %.0f events/s "
+                        "in the window; backlog at its end %d events\n",
                         (w1.head - w0.head) / duration, (w1.cursor - w0.cursor) / duration,
                         w1.head - w1.cursor);
-  absl::StrAppendFormat(&out, "events    %d written in the %.0f s window (occur_time), %d not applied within %.0f s after it (their lag counted up to then: a lower bound)\n",
+  absl::StrAppendFormat(&out,
+                        "events    %d written in the %.0f s window (occur_time), %d not applied "
+                        "within %.0f s after it (their lag counted up to then: a lower bound)\n",
                         in_window, duration, not_applied, absl::GetFlag(FLAGS_drain_s));
   absl::StrAppendFormat(&out, "numbered  %s   write -> sequenced in intake's outbox (streamable)\n",
                         numbered.Human());
@@ -613,9 +615,12 @@ int main(int argc, char** argv) {
   if (writer) {
     bench::RunReport r = writer->Report(absl::GetFlag(FLAGS_intake_target));
     r.client_cpu_cores = run_cpu / run_wall;
-    absl::StrAppendFormat(&out, "writer    RecordLanguageLevel open loop at %.0f/s: %.0f ok/s, %d failed, %d skipped (record still busy); p50 %.2f ms, p99 %.2f ms\n",
-                          update_rate, r.ok_per_second(), r.statuses.failed(), writer->skipped_busy(),
-                          r.latency.ValueAtQuantile(0.5) / 1e6, r.latency.ValueAtQuantile(0.99) / 1e6);
+    absl::StrAppendFormat(&out,
+                          "writer    RecordLanguageLevel open loop at %.0f/s: %.0f ok/s, %d "
+                          "failed, %d skipped (record still busy); p50 %.2f ms, p99 %.2f ms\n",
+                          update_rate, r.ok_per_second(), r.statuses.failed(),
+                          writer->skipped_busy(), r.latency.ValueAtQuantile(0.5) / 1e6,
+                          r.latency.ValueAtQuantile(0.99) / 1e6);
     std::string status;
     for (int code = 0; code < bench::StatusCounts::kCodes; ++code) {
       const auto c = static_cast<grpc::StatusCode>(code);
@@ -636,7 +641,8 @@ int main(int argc, char** argv) {
          << numbered.Json("numbered") << "," << applied.Json("applied") << ","
          << report_all.Json("report") << ",\"report_not_seen\":" << not_seen << writer_json
          << ",\"applied_per_s\":" << (w1.cursor - w0.cursor) / duration
-         << ",\"backlog_at_end\":" << w1.head - w1.cursor << ",\"head_at_end\":" << head_at_end << ",\"cursor_at_end\":" << cursor_at_end << "}\n";
+         << ",\"backlog_at_end\":" << w1.head - w1.cursor << ",\"head_at_end\":" << head_at_end
+         << ",\"cursor_at_end\":" << cursor_at_end << "}\n";
   }
   return (not_applied == 0 && not_seen == 0) ? 0 : 3;
 }

@@ -206,35 +206,29 @@ class TrajectoryChain : public std::enable_shared_from_this<TrajectoryChain> {
     context_ = std::make_unique<grpc::ClientContext>();
     caller_.Address(*context_, gemeente_, Role::kConsulent);
     auto self = shared_from_this();
-    (stub_->async()->*rpc)(context_.get(), &*request, &response_, [self](grpc::Status status) {
-      self->tally_.Count(status);
-      if (status.ok()) {
-        self->Next(self->response_.version());
-      } else {
-        self->tally_.Release();
-      }
-    });
+    // The step's request stays in t_ until its call is done (gRPC reads it until then).
+    (stub_->async()->*rpc)(context_.get(), &*request, &response_,
+                           [self, &request](grpc::Status status) {
+                             request.reset();
+                             self->tally_.Count(status);
+                             if (status.ok()) {
+                               self->Next(self->response_.version());
+                             } else {
+                               self->tally_.Release();
+                             }
+                           });
   }
 
   void Next(int64_t version) {
     using Async = v1::IntakeService::Stub::async_interface;
-    // The request of the step in flight moves to sent_*_, which outlives the call.
     if (t_.brede_intake) {
-      sent_intake_ = std::move(t_.brede_intake);
-      t_.brede_intake.reset();
-      Send(sent_intake_, version, &Async::RecordBredeIntake);
+      Send(t_.brede_intake, version, &Async::RecordBredeIntake);
     } else if (t_.pip) {
-      sent_pip_ = std::move(t_.pip);
-      t_.pip.reset();
-      Send(sent_pip_, version, &Async::EstablishPip);
+      Send(t_.pip, version, &Async::EstablishPip);
     } else if (t_.language_level) {
-      sent_level_ = std::move(t_.language_level);
-      t_.language_level.reset();
-      Send(sent_level_, version, &Async::RecordLanguageLevel);
+      Send(t_.language_level, version, &Async::RecordLanguageLevel);
     } else if (t_.phase) {
-      sent_phase_ = std::move(t_.phase);
-      t_.phase.reset();
-      Send(sent_phase_, version, &Async::ChangePhase);
+      Send(t_.phase, version, &Async::ChangePhase);
     } else {
       tally_.Release();
     }
@@ -247,11 +241,6 @@ class TrajectoryChain : public std::enable_shared_from_this<TrajectoryChain> {
   bench::SyntheticData::Trajectory t_;
   std::unique_ptr<grpc::ClientContext> context_;
   v1::Statushouder response_;
-  // The requests sent, kept until the chain ends: a call reads its request until it is done.
-  std::optional<v1::RecordBredeIntakeRequest> sent_intake_;
-  std::optional<v1::EstablishPipRequest> sent_pip_;
-  std::optional<v1::RecordLanguageLevelRequest> sent_level_;
-  std::optional<v1::ChangePhaseRequest> sent_phase_;
 };
 
 // Whether row `index` gets a trajectory: a SplitMix64 hash of (seed, index) against the

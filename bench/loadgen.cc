@@ -7,7 +7,6 @@
 // Exit code: 0 when every measured call returned OK; 3 when any failed or none were made (the
 // report is printed either way); 1 when the run could not start; 2 for bad flags.
 #include <grpcpp/grpcpp.h>
-#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -216,13 +215,6 @@ std::vector<std::shared_ptr<grpc::Channel>> ConnectChannels(const std::string& t
   return channels;
 }
 
-double CpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
 std::chrono::nanoseconds Seconds(double seconds) {
   return std::chrono::nanoseconds(static_cast<int64_t>(seconds * 1e9));
 }
@@ -266,12 +258,12 @@ int Main(int argc, char** argv) {
   const auto channels = ConnectChannels(target, channel_count);
 
   LoadRun run(options, requests, channels);
-  const double cpu_before = CpuSeconds();
+  const double cpu_before = ProcessCpuSeconds();
   const auto wall_before = std::chrono::steady_clock::now();
   RunReport report = run.Run();
   const std::chrono::duration<double> wall = std::chrono::steady_clock::now() - wall_before;
   report.target = target;
-  report.client_cpu_cores = (CpuSeconds() - cpu_before) / wall.count();
+  report.client_cpu_cores = (ProcessCpuSeconds() - cpu_before) / wall.count();
 
   if (absl::GetFlag(FLAGS_json)) {
     std::cerr << FormatHuman(report);

@@ -1,5 +1,7 @@
 #include "bench/loadgen_stats.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -237,6 +239,13 @@ std::string FormatJson(const RunReport& r) {
   }
   absl::StrAppendFormat(&out, "},\"client_cpu_cores\":%.2f}", r.client_cpu_cores);
   return out;
+}
+
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 }  // namespace inburgering::bench

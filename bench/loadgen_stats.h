@@ -81,6 +81,10 @@ class StatusCounts {
 // "OK", "DEADLINE_EXCEEDED", ...: the canonical names, as grpc-status documents them.
 absl::string_view StatusCodeName(grpc::StatusCode code);
 
+// User plus system CPU seconds this process has used so far: a run's RunReport::client_cpu_cores
+// is the difference over its wall time.
+double ProcessCpuSeconds();
+
 // Everything a run reports. Latency covers OK calls only: a call that fails fast would otherwise
 // make a failing server look quick.
 struct RunReport {

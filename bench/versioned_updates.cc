@@ -18,7 +18,6 @@
 // Output as loadgen's (--json: one JSON line, plus "skipped_busy" and "resyncs"). Exit code 0 when
 // every measured update was OK, 3 otherwise, 1 when the run could not start, 2 for bad flags.
 #include <grpcpp/grpcpp.h>
-#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
@@ -63,13 +62,6 @@ using Clock = std::chrono::steady_clock;
 [[noreturn]] void Fail(int code, const std::string& message) {
   std::cerr << "versioned_updates: " << message << "\n";
   std::exit(code);
-}
-
-double CpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 class Updater {
@@ -331,7 +323,7 @@ int Main(int argc, char** argv) {
   }
 
   Updater updater(channels, records);
-  const double cpu_before = CpuSeconds();
+  const double cpu_before = ProcessCpuSeconds();
   const auto start = Clock::now();
   const auto measure_from =
       start + std::chrono::nanoseconds(static_cast<int64_t>(absl::GetFlag(FLAGS_warmup) * 1e9));
@@ -346,7 +338,7 @@ int Main(int argc, char** argv) {
 
   RunReport report = updater.Report(target, rate, rate > 0 ? 0 : inflight);
   report.warmup_seconds = absl::GetFlag(FLAGS_warmup);
-  report.client_cpu_cores = (CpuSeconds() - cpu_before) / wall.count();
+  report.client_cpu_cores = (ProcessCpuSeconds() - cpu_before) / wall.count();
   if (const std::string path = absl::GetFlag(FLAGS_versions_out); !path.empty()) {
     std::ofstream out(path);
     for (const auto& r : records) out << r.id << ' ' << r.version.load() << '\n';

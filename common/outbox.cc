@@ -84,17 +84,7 @@ Outbox::Outbox(MysqlPool& pool, WorkerPool& workers) : pool_(pool), workers_(wor
 Outbox::~Outbox() { Stop(); }
 
 void Outbox::Append(PooledConnection& connection, const v1::Event& event) {
-  v1::Event stored = event;
-  stored.clear_sequence();
-  if (!stored.has_occur_time()) {
-    *stored.mutable_occur_time() = NowTimestamp();
-  }
-  auto& insert =
-      connection.Prepare("INSERT INTO outbox (aggregate_id, gemeente, payload) VALUES (?, ?, ?)");
-  insert.setString(1, stored.aggregate_id());
-  insert.setString(2, stored.gemeente());
-  insert.setString(3, stored.SerializeAsString());
-  insert.executeUpdate();
+  AppendMany(connection, {event});  // the one-row shape of the same statement
 }
 
 void Outbox::AppendMany(PooledConnection& connection, const std::vector<v1::Event>& events) {

@@ -28,23 +28,19 @@ MATCHING_PORT=""
 # Other processes whose CPU cpu_since reports (before intake-service): name pid name pid ...
 CPU_ALSO=()
 
+# SIGTERM to a server this file started (if it still runs), then wait for it to drain.
+stop_started() {  # pid
+  if [ -n "$1" ] && kill -0 "$1" 2>/dev/null; then
+    kill -TERM "$1"
+    wait "$1" 2>/dev/null || true
+  fi
+}
+
 intake_cleanup() {
-  if [ -n "$MATCHING_PID" ] && kill -0 "$MATCHING_PID" 2>/dev/null; then
-    kill -TERM "$MATCHING_PID"
-    wait "$MATCHING_PID" 2>/dev/null || true
-  fi
-  if [ -n "$REPORTING_PID" ] && kill -0 "$REPORTING_PID" 2>/dev/null; then
-    kill -TERM "$REPORTING_PID"
-    wait "$REPORTING_PID" 2>/dev/null || true
-  fi
-  if [ -n "$GATEWAY_PID" ] && kill -0 "$GATEWAY_PID" 2>/dev/null; then
-    kill -TERM "$GATEWAY_PID"
-    wait "$GATEWAY_PID" 2>/dev/null || true
-  fi
-  if [ -n "$INTAKE_PID" ] && kill -0 "$INTAKE_PID" 2>/dev/null; then
-    kill -TERM "$INTAKE_PID"
-    wait "$INTAKE_PID" 2>/dev/null || true
-  fi
+  stop_started "$MATCHING_PID"
+  stop_started "$REPORTING_PID"
+  stop_started "$GATEWAY_PID"
+  stop_started "$INTAKE_PID"
   rm -rf "$WORK"
 }
 trap intake_cleanup EXIT
