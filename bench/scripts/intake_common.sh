@@ -8,7 +8,7 @@
 # with an earlier run; the service creates its tables there by its migrations.
 
 : "${SCHEMA:?set SCHEMA before sourcing intake_common.sh}"
-INTAKE_SERVER="$BUILD/intake-service/intake_server"
+INTAKE_SERVER="${INTAKE_SERVER:-$BUILD/intake-service/intake_server}"  # another binary for an A/B
 LOADGEN="$BUILD/bench/loadgen"
 DATAGEN="$BUILD/bench/datagen"
 LOAD_REGION="$BUILD/bench/load_region"
