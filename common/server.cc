@@ -1,13 +1,12 @@
 #include "common/server.h"
 
-#include <malloc.h>
-#include <signal.h>
-#include <time.h>
-
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
+#include <malloc.h>
+#include <signal.h>
+#include <time.h>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
