@@ -1,5 +1,5 @@
-// Makes Debian's uninstrumented absl::Mutex, CondVar, Notification, BlockingCounter and Barrier
-// visible to ThreadSanitizer. scripts/test-sanitized.sh thread LD_PRELOADs this library (built only
+// Makes Debian's uninstrumented absl::Mutex, CondVar, Notification, BlockingCounter and Barrier,
+// and absl::Status's reference count, visible to ThreadSanitizer. scripts/test-sanitized.sh thread LD_PRELOADs this library (built only
 // with -DINBURGERING_SANITIZE=thread) into the tests and the services they start.
 //
 // Without it TSan sees neither our own absl::MutexLock sections nor the locks gRPC takes (gpr_mu
@@ -22,10 +22,13 @@
 
 #include <dlfcn.h>
 
+#include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <type_traits>
 
+#include "absl/status/status.h"
 #include "absl/synchronization/barrier.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/mutex.h"
@@ -308,6 +311,26 @@ void BlockingCounter::Wait() {
 bool Barrier::Block() {
   REAL(bool (*)(Barrier*), "7Barrier5BlockEv");
   return Annotated([&] { return real(this); }, [&] { Release(this); }, [&] { Acquire(this); });
+}
+
+// absl::Status keeps a message or payloads in a reference-counted StatusRep. Ref is inline (so
+// instrumented where it is compiled: gRPC, our code), but the decrement and the delete of the last
+// reference are in Debian's libabsl_status: TSan saw a copy's increment on one thread race with
+// the delete on another (gRPC's subchannel status, in every test that connects a channel). This
+// does what the real function does (an acq_rel decrement, the last reference deletes) and tells
+// TSan: each Unref releases what its thread did, the last acquires all of it before the real
+// function frees the rep (called with the count back at 1, so that it deletes at once).
+void Status::UnrefNonInlined(uintptr_t rep) {
+  REAL(void (*)(uintptr_t), "6Status15UnrefNonInlinedEm");
+  std::atomic<int32_t>& count = RepToPointer(rep)->ref;
+  Release(&count);
+  if (count.load(std::memory_order_acquire) == 1 ||
+      count.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    // No other reference is left, so nobody else touches the count.
+    count.store(1, std::memory_order_relaxed);
+    Acquire(&count);
+    real(rep);
+  }
 }
 
 ABSL_NAMESPACE_END
