@@ -1,5 +1,5 @@
 // Makes Debian's uninstrumented absl::Mutex, CondVar, Notification, BlockingCounter and Barrier,
-// and absl::Status's reference count, visible to ThreadSanitizer. scripts/test-sanitized.sh thread LD_PRELOADs this library (built only
+// absl::Status's reference count and call_once's wait visible to ThreadSanitizer. scripts/test-sanitized.sh thread LD_PRELOADs this library (built only
 // with -DINBURGERING_SANITIZE=thread) into the tests and the services they start.
 //
 // Without it TSan sees neither our own absl::MutexLock sections nor the locks gRPC takes (gpr_mu
@@ -28,6 +28,7 @@
 #include <cstdlib>
 #include <type_traits>
 
+#include "absl/base/internal/spinlock_wait.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/barrier.h"
 #include "absl/synchronization/blocking_counter.h"
@@ -332,6 +333,26 @@ void Status::UnrefNonInlined(uintptr_t rep) {
     real(rep);
   }
 }
+
+namespace base_internal {
+
+// absl::call_once (gpr_once in gRPC) is inline: the thread that runs the function publishes it with
+// an instrumented release store of kOnceDone, and a thread that finds the word already done
+// acquires it with an instrumented load. A thread that came while the function ran waits in
+// SpinLockWait (libabsl_spinlock_wait, not instrumented) and returns from it having seen kOnceDone:
+// TSan missed that acquire and reported the once-initialised value (gRPC's
+// g_ipv6_loopback_available, probe_ipv6_once) as a race. Acquire the word after the wait. The
+// Abseil spin locks that also wait here never release to TSan, so for them this adds nothing.
+uint32_t SpinLockWait(std::atomic<uint32_t>* w, int n, const SpinLockWaitTransition trans[],
+                      SchedulingMode scheduling_mode) {
+  REAL(uint32_t (*)(std::atomic<uint32_t>*, int, const SpinLockWaitTransition*, SchedulingMode),
+       "13base_internal12SpinLockWaitEPSt6atomicIjEiPKNS1_22SpinLockWaitTransitionENS1_14SchedulingModeE");
+  uint32_t seen = real(w, n, trans, scheduling_mode);
+  Acquire(w);
+  return seen;
+}
+
+}  // namespace base_internal
 
 ABSL_NAMESPACE_END
 }  // namespace absl
