@@ -1,6 +1,7 @@
 // Makes Debian's uninstrumented absl::Mutex, CondVar, Notification, BlockingCounter and Barrier,
-// absl::Status's reference count and call_once's wait visible to ThreadSanitizer. scripts/test-sanitized.sh thread LD_PRELOADs this library (built only
-// with -DINBURGERING_SANITIZE=thread) into the tests and the services they start.
+// absl::Status's reference count and call_once's wait visible to ThreadSanitizer.
+// scripts/test-sanitized.sh thread LD_PRELOADs this library (built only with
+// -DINBURGERING_SANITIZE=thread) into the tests and the services they start.
 //
 // Without it TSan sees neither our own absl::MutexLock sections nor the locks gRPC takes (gpr_mu
 // and grpc_core::Mutex are absl::Mutex on Debian), because Abseil's TSan annotations are compiled
@@ -345,8 +346,9 @@ namespace base_internal {
 // Abseil spin locks that also wait here never release to TSan, so for them this adds nothing.
 uint32_t SpinLockWait(std::atomic<uint32_t>* w, int n, const SpinLockWaitTransition trans[],
                       SchedulingMode scheduling_mode) {
-  REAL(uint32_t (*)(std::atomic<uint32_t>*, int, const SpinLockWaitTransition*, SchedulingMode),
-       "13base_internal12SpinLockWaitEPSt6atomicIjEiPKNS1_22SpinLockWaitTransitionENS1_14SchedulingModeE");
+  REAL(uint32_t(*)(std::atomic<uint32_t>*, int, const SpinLockWaitTransition*, SchedulingMode),
+       "13base_internal12SpinLockWaitEPSt6atomicIjEiPKNS1_22SpinLockWaitTransition"
+       "ENS1_14SchedulingModeE");
   uint32_t seen = real(w, n, trans, scheduling_mode);
   Acquire(w);
   return seen;
