@@ -54,7 +54,9 @@ build -DCMAKE_CXX_COMPILER=g++ "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g -DNDEBUG
 if [ "$mode" = thread ]; then
   for bin in intake-service/intake_server tests/common/common_core_test; do
     [ -x "$BUILD/$bin" ] || continue
-    ldd "$BUILD/$bin" | grep -q "libgrpc++.so.* => $GRPC_TSAN_PREFIX/lib/" ||
+    # Read whole before grep -q, which may stop reading early (SIGPIPE under pipefail).
+    libs=$(ldd "$BUILD/$bin")
+    grep -q "libgrpc++.so.* => $GRPC_TSAN_PREFIX/lib/" <<<"$libs" ||
       die "$bin does not load libgrpc++ from $GRPC_TSAN_PREFIX/lib"
   done
 fi
