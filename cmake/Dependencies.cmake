@@ -2,6 +2,13 @@
 find_package(Threads REQUIRED)
 find_package(Protobuf REQUIRED)
 find_package(gRPC CONFIG REQUIRED)
+# The gRPC built with TSan (scripts/build-grpc-tsan.sh) has no code generators: Debian's
+# grpc_cpp_plugin, the same version, generates the code.
+if(NOT TARGET gRPC::grpc_cpp_plugin)
+  find_program(GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
+  add_executable(gRPC::grpc_cpp_plugin IMPORTED)
+  set_target_properties(gRPC::grpc_cpp_plugin PROPERTIES IMPORTED_LOCATION "${GRPC_CPP_PLUGIN}")
+endif()
 find_package(absl CONFIG REQUIRED)
 find_package(GTest CONFIG REQUIRED)
 find_package(OpenSSL REQUIRED)

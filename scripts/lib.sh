@@ -10,6 +10,8 @@ LOG_DIR="$LOCAL/logs"
 SECRETS="$LOCAL/secrets"
 DB_PORT="${INBURGERING_DB_PORT:-3307}"
 DB_SOCKET="$DB_DIR/mysqld.sock"
+# Debian's gRPC built with ThreadSanitizer (scripts/build-grpc-tsan.sh), for the TSan build only.
+GRPC_TSAN_PREFIX="${INBURGERING_GRPC_TSAN_PREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/inburgering/grpc-1.51.1-3-tsan}"
 
 GATEWAY_GRPC=127.0.0.1:50051
 GATEWAY_HTTP=127.0.0.1:8080

@@ -1,6 +1,7 @@
-// Makes Debian's uninstrumented absl::Mutex, CondVar, Notification, BlockingCounter and Barrier
-// visible to ThreadSanitizer. scripts/test-sanitized.sh thread LD_PRELOADs this library (built only
-// with -DINBURGERING_SANITIZE=thread) into the tests and the services they start.
+// Makes Debian's uninstrumented absl::Mutex, CondVar, Notification, BlockingCounter and Barrier,
+// absl::Status's reference count and call_once's wait visible to ThreadSanitizer.
+// scripts/test-sanitized.sh thread LD_PRELOADs this library (built only with
+// -DINBURGERING_SANITIZE=thread) into the tests and the services they start.
 //
 // Without it TSan sees neither our own absl::MutexLock sections nor the locks gRPC takes (gpr_mu
 // and grpc_core::Mutex are absl::Mutex on Debian), because Abseil's TSan annotations are compiled
@@ -22,10 +23,14 @@
 
 #include <dlfcn.h>
 
+#include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <type_traits>
 
+#include "absl/base/internal/spinlock_wait.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/barrier.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/mutex.h"
@@ -309,6 +314,47 @@ bool Barrier::Block() {
   REAL(bool (*)(Barrier*), "7Barrier5BlockEv");
   return Annotated([&] { return real(this); }, [&] { Release(this); }, [&] { Acquire(this); });
 }
+
+// absl::Status keeps a message or payloads in a reference-counted StatusRep. Ref is inline (so
+// instrumented where it is compiled: gRPC, our code), but the decrement and the delete of the last
+// reference are in Debian's libabsl_status: TSan saw a copy's increment on one thread race with
+// the delete on another (gRPC's subchannel status, in every test that connects a channel). This
+// does what the real function does (an acq_rel decrement, the last reference deletes) and tells
+// TSan: each Unref releases what its thread did, the last acquires all of it before the real
+// function frees the rep (called with the count back at 1, so that it deletes at once).
+void Status::UnrefNonInlined(uintptr_t rep) {
+  REAL(void (*)(uintptr_t), "6Status15UnrefNonInlinedEm");
+  std::atomic<int32_t>& count = RepToPointer(rep)->ref;
+  Release(&count);
+  if (count.load(std::memory_order_acquire) == 1 ||
+      count.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    // No other reference is left, so nobody else touches the count.
+    count.store(1, std::memory_order_relaxed);
+    Acquire(&count);
+    real(rep);
+  }
+}
+
+namespace base_internal {
+
+// absl::call_once (gpr_once in gRPC) is inline: the thread that runs the function publishes it with
+// an instrumented release store of kOnceDone, and a thread that finds the word already done
+// acquires it with an instrumented load. A thread that came while the function ran waits in
+// SpinLockWait (libabsl_spinlock_wait, not instrumented) and returns from it having seen kOnceDone:
+// TSan missed that acquire and reported the once-initialised value (gRPC's
+// g_ipv6_loopback_available, probe_ipv6_once) as a race. Acquire the word after the wait. The
+// Abseil spin locks that also wait here never release to TSan, so for them this adds nothing.
+uint32_t SpinLockWait(std::atomic<uint32_t>* w, int n, const SpinLockWaitTransition trans[],
+                      SchedulingMode scheduling_mode) {
+  REAL(uint32_t(*)(std::atomic<uint32_t>*, int, const SpinLockWaitTransition*, SchedulingMode),
+       "13base_internal12SpinLockWaitEPSt6atomicIjEiPKNS1_22SpinLockWaitTransition"
+       "ENS1_14SchedulingModeE");
+  uint32_t seen = real(w, n, trans, scheduling_mode);
+  Acquire(w);
+  return seen;
+}
+
+}  // namespace base_internal
 
 ABSL_NAMESPACE_END
 }  // namespace absl
