@@ -99,7 +99,7 @@ cmake -S "$SRC" -B "$WORK/build" -G Ninja \
   -DgRPC_BUILD_GRPC_PHP_PLUGIN=OFF -DgRPC_BUILD_GRPC_PYTHON_PLUGIN=OFF \
   -DgRPC_BUILD_GRPC_RUBY_PLUGIN=OFF -DgRPC_BUILD_CSHARP_EXT=OFF >"$WORK/configure.log" ||
   die "cmake configure failed; see $WORK/configure.log"
-log "building (about 40 min on 2 idle cores); log in $WORK/build.log"
+log "building (about 20 min on 2 cores at nice 19, load 7–8); log in $WORK/build.log"
 cmake --build "$WORK/build" -j "${INBURGERING_JOBS:-$(nproc)}" >"$WORK/build.log" 2>&1 ||
   die "build failed; see $WORK/build.log"
 cmake --install "$WORK/build" >"$WORK/install.log" || die "install failed; see $WORK/install.log"
