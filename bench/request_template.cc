@@ -2,9 +2,11 @@
 
 #include <grpcpp/support/slice.h>
 
+#include <functional>
 #include <memory>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -85,6 +87,7 @@ absl::StatusOr<RequestTemplate> RequestTemplate::Create(const google::protobuf::
   if (uses_index) {
     // Index 0 stands for all: {{i}} only ever becomes a run of digits.
     if (auto first = result.Serialize(0); !first.ok()) return first.status();
+    result.PrepareSlots();
     return result;
   }
   const size_t distinct = uses_id ? result.ids_.size() : 1;
@@ -103,9 +106,9 @@ absl::StatusOr<RequestTemplate> RequestTemplate::Create(const google::protobuf::
   return result;
 }
 
-std::string RequestTemplate::Substitute(uint64_t index) const {
+std::string RequestTemplate::Substitute(const std::vector<Piece>& pieces, uint64_t index) const {
   std::string text;
-  for (const Piece& piece : pieces_) {
+  for (const Piece& piece : pieces) {
     switch (piece.kind) {
       case PieceKind::kLiteral:
         text += piece.text;
@@ -121,7 +124,8 @@ std::string RequestTemplate::Substitute(uint64_t index) const {
   return text;
 }
 
-absl::StatusOr<std::string> RequestTemplate::Parse(const std::string& text) const {
+absl::StatusOr<std::unique_ptr<google::protobuf::Message>> RequestTemplate::ParseMessage(
+    const std::string& text) const {
   std::unique_ptr<google::protobuf::Message> message(prototype_->New());
   const std::string type = prototype_->GetDescriptor()->full_name();
   if (format_ == Format::kJson) {
@@ -141,16 +145,140 @@ absl::StatusOr<std::string> RequestTemplate::Parse(const std::string& text) cons
           absl::StrCat("request is not a text-format ", type, ": ", errors.errors()));
     }
   }
+  return message;
+}
+
+absl::StatusOr<std::string> RequestTemplate::Parse(const std::string& text) const {
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> message = ParseMessage(text);
+  if (!message.ok()) return message.status();
+  return (*message)->SerializeAsString();
+}
+
+void RequestTemplate::PrepareSlots() {
+  // Each placeholder becomes a marker no literal holds; a string field's value then shows which
+  // pieces make it up. Any marker left outside string fields, or bytes that differ from parsing,
+  // and calls keep parsing.
+  // (String literals split so that the hex escape stops before the letter.)
+  const std::string index_marker =
+                        "\x1e"
+                        "I"
+                        "\x1e",
+                    id_marker =
+                        "\x1e"
+                        "D"
+                        "\x1e";
+  std::string marked;
+  for (const Piece& piece : pieces_) {
+    if (piece.kind == PieceKind::kLiteral) {
+      if (absl::StrContains(piece.text, "\x1e")) return;
+      marked += piece.text;
+    } else {
+      // The escape, not the byte: JSON and text format both read \u001e / \036 as the byte.
+      marked += format_ == Format::kJson
+                    ? (piece.kind == PieceKind::kIndex ? "\\u001eI\\u001e" : "\\u001eD\\u001e")
+                    : (piece.kind == PieceKind::kIndex ? "\\036I\\036" : "\\036D\\036");
+    }
+  }
+  // An id that the text would have to escape would read differently when set as it is.
+  for (const std::string& id : ids_) {
+    for (unsigned char c : id) {
+      if (c < 0x20 || c == '"' || c == '\\' || c == '\'') return;
+    }
+  }
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> parsed = ParseMessage(marked);
+  if (!parsed.ok()) return;  // e.g. {{i}} as a number
+
+  std::vector<Slot> slots;
+  size_t markers_found = 0;
+  // Splits a string holding markers into pieces, in order.
+  auto split = [&](const std::string& value) {
+    std::vector<Piece> pieces;
+    size_t pos = 0;
+    while (true) {
+      const size_t i = value.find(index_marker, pos), d = value.find(id_marker, pos);
+      const size_t next = std::min(i, d);
+      if (next == std::string::npos) break;
+      pieces.push_back({PieceKind::kLiteral, value.substr(pos, next - pos)});
+      pieces.push_back({next == i ? PieceKind::kIndex : PieceKind::kId, {}});
+      ++markers_found;
+      pos = next + index_marker.size();
+    }
+    pieces.push_back({PieceKind::kLiteral, value.substr(pos)});
+    return pieces;
+  };
+  std::vector<std::pair<const google::protobuf::FieldDescriptor*, int>> path;
+  std::function<void(const google::protobuf::Message&)> walk =
+      [&](const google::protobuf::Message& message) {
+        const google::protobuf::Reflection* reflection = message.GetReflection();
+        std::vector<const google::protobuf::FieldDescriptor*> fields;
+        reflection->ListFields(message, &fields);
+        for (const google::protobuf::FieldDescriptor* field : fields) {
+          using FD = google::protobuf::FieldDescriptor;
+          const int n = field->is_repeated() ? reflection->FieldSize(message, field) : 1;
+          for (int k = 0; k < n; ++k) {
+            const int index = field->is_repeated() ? k : -1;
+            if (field->cpp_type() == FD::CPPTYPE_MESSAGE) {
+              path.emplace_back(field, index);
+              walk(index < 0 ? reflection->GetMessage(message, field)
+                             : reflection->GetRepeatedMessage(message, field, k));
+              path.pop_back();
+            } else if (field->type() == FD::TYPE_STRING) {
+              const std::string value = index < 0
+                                            ? reflection->GetString(message, field)
+                                            : reflection->GetRepeatedString(message, field, k);
+              if (absl::StrContains(value, "\x1e")) {
+                slots.push_back({path, field, index, split(value)});
+              }
+            }
+          }
+        }
+      };
+  walk(**parsed);
+  const size_t markers_placed = pieces_.size() / 2;  // literal, placeholder, ..., literal
+  if (markers_found != markers_placed) return;       // one went into a map key, bytes or the like
+
+  parsed_ = std::shared_ptr<const google::protobuf::Message>(std::move(*parsed));
+  slots_ = std::move(slots);
+  for (uint64_t check : {0, 1, 12345}) {
+    absl::StatusOr<std::string> by_parsing = Serialize(check);
+    if (!by_parsing.ok() || *by_parsing != SerializeFromSlots(check)) {
+      parsed_.reset();
+      slots_.clear();
+      return;
+    }
+  }
+}
+
+std::string RequestTemplate::SerializeFromSlots(uint64_t index) const {
+  std::unique_ptr<google::protobuf::Message> message(parsed_->New());
+  message->CopyFrom(*parsed_);
+  for (const Slot& slot : slots_) {
+    google::protobuf::Message* m = message.get();
+    for (const auto& [field, k] : slot.path) {
+      m = k < 0 ? m->GetReflection()->MutableMessage(m, field)
+                : m->GetReflection()->MutableRepeatedMessage(m, field, k);
+    }
+    std::string value = Substitute(slot.pieces, index);
+    if (slot.index < 0) {
+      m->GetReflection()->SetString(m, slot.field, std::move(value));
+    } else {
+      m->GetReflection()->SetRepeatedString(m, slot.field, slot.index, std::move(value));
+    }
+  }
   return message->SerializeAsString();
 }
 
 absl::StatusOr<std::string> RequestTemplate::Serialize(uint64_t index) const {
-  return Parse(Substitute(index));
+  return Parse(Substitute(pieces_, index));
 }
 
 absl::Status RequestTemplate::Fill(uint64_t index, grpc::ByteBuffer* out) const {
   if (!cache_.empty()) {
     *out = cache_[index % cache_.size()];
+    return absl::OkStatus();
+  }
+  if (parsed_ != nullptr) {
+    *out = ToByteBuffer(SerializeFromSlots(index));
     return absl::OkStatus();
   }
   absl::StatusOr<std::string> bytes = Serialize(index);

@@ -45,12 +45,64 @@ TEST(RequestTemplate, IndexAndRunMakeEveryRequestIdUnique) {
                                    R"({"requestId": "bench-{{run}}-{{ i }}"})", Format::kJson, {},
                                    "abc");
   ASSERT_TRUE(t.ok()) << t.status();
-  EXPECT_TRUE(t->per_call());
+  EXPECT_FALSE(t->per_call());  // a string field: set on a copy of the parsed request
   grpc::ByteBuffer buffer;
   ASSERT_TRUE(t->Fill(42, &buffer).ok());
   v1::RegisterStatushouderRequest request;
   ASSERT_TRUE(request.ParseFromString(FromByteBuffer(buffer)));
   EXPECT_EQ(request.request_id(), "bench-abc-42");
+}
+
+// The registration load's shape: {{i}} and {{id}} inside string fields, nested and repeated. The
+// request is parsed once; each call gets the bytes parsing its own text would give.
+TEST(RequestTemplate, PlaceholdersInStringFieldsAreSetOnACopyNotParsedPerCall) {
+  const std::string json = R"({"requestId": "bench-{{run}}-{{i}}",
+      "statushouder": {"bsn": "{{id}}", "givenNames": "Amal {{i}}", "familyName": "Haddad",
+                       "workWishesIsco": ["2512", "x{{i}}y{{id}}z"], "maxTravelKm": 25}})";
+  auto t = RequestTemplate::Create(v1::RegisterStatushouderRequest::descriptor(), json,
+                                   Format::kJson, {"123456782", "111222333"}, "r9");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_FALSE(t->per_call());
+  for (uint64_t index : {0, 1, 7, 1000001}) {
+    grpc::ByteBuffer buffer;
+    ASSERT_TRUE(t->Fill(index, &buffer).ok());
+    v1::RegisterStatushouderRequest request;
+    ASSERT_TRUE(request.ParseFromString(FromByteBuffer(buffer)));
+    const std::string i = std::to_string(index);
+    const std::string id = index % 2 == 0 ? "123456782" : "111222333";
+    EXPECT_EQ(request.request_id(), "bench-r9-" + i);
+    EXPECT_EQ(request.statushouder().bsn(), id);
+    EXPECT_EQ(request.statushouder().given_names(), "Amal " + i);
+    EXPECT_EQ(request.statushouder().family_name(), "Haddad");
+    EXPECT_THAT(request.statushouder().work_wishes_isco(),
+                ::testing::ElementsAre("2512", "x" + i + "y" + id + "z"));
+    EXPECT_EQ(request.statushouder().max_travel_km(), 25);
+    // The same bytes as parsing the substituted text.
+    EXPECT_EQ(FromByteBuffer(buffer), *t->Serialize(index));
+  }
+}
+
+// Where setting a string would not be what parsing does, every call is parsed.
+TEST(RequestTemplate, PlaceholdersOutsideStringFieldsAreParsedPerCall) {
+  const auto* type = v1::UpdateStatushouderRequest::descriptor();
+  auto number =
+      RequestTemplate::Create(type, R"({"id": "a", "version": "{{i}}"})", Format::kJson, {}, "r");
+  ASSERT_TRUE(number.ok()) << number.status();
+  EXPECT_TRUE(number->per_call());
+  v1::UpdateStatushouderRequest request;
+  ASSERT_TRUE(request.ParseFromString(*number->Serialize(42)));
+  EXPECT_EQ(request.version(), 42);
+
+  // An id with a backslash: the text reads it as the start of an escape, so the id is
+  // substituted into the text and parsed, as before.
+  auto escaped =
+      RequestTemplate::Create(type, R"({"id": "{{id}}-{{i}}"})", Format::kJson, {R"(a\tb)"}, "r");
+  ASSERT_TRUE(escaped.ok()) << escaped.status();
+  EXPECT_TRUE(escaped->per_call());
+  grpc::ByteBuffer buffer;
+  ASSERT_TRUE(escaped->Fill(3, &buffer).ok());
+  ASSERT_TRUE(request.ParseFromString(FromByteBuffer(buffer)));
+  EXPECT_EQ(request.id(), "a\tb-3");
 }
 
 TEST(RequestTemplate, IdsRotateByCallIndex) {

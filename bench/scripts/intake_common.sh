@@ -9,7 +9,7 @@
 
 : "${SCHEMA:?set SCHEMA before sourcing intake_common.sh}"
 INTAKE_SERVER="${INTAKE_SERVER:-$BUILD/intake-service/intake_server}"  # another binary for an A/B
-LOADGEN="$BUILD/bench/loadgen"
+LOADGEN="${LOADGEN:-$BUILD/bench/loadgen}"  # another binary for an A/B
 DATAGEN="$BUILD/bench/datagen"
 LOAD_REGION="$BUILD/bench/load_region"
 WORK=$(mktemp -d)
