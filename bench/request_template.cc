@@ -158,19 +158,11 @@ void RequestTemplate::PrepareSlots() {
   // Each placeholder becomes a marker no literal holds; a string field's value then shows which
   // pieces make it up. Any marker left outside string fields, or bytes that differ from parsing,
   // and calls keep parsing.
-  // (String literals split so that the hex escape stops before the letter.)
-  const std::string index_marker =
-                        "\x1e"
-                        "I"
-                        "\x1e",
-                    id_marker =
-                        "\x1e"
-                        "D"
-                        "\x1e";
+  const std::string index_marker = "\036I\036", id_marker = "\036D\036";
   std::string marked;
   for (const Piece& piece : pieces_) {
     if (piece.kind == PieceKind::kLiteral) {
-      if (absl::StrContains(piece.text, "\x1e")) return;
+      if (absl::StrContains(piece.text, "\036")) return;
       marked += piece.text;
     } else {
       // The escape, not the byte: JSON and text format both read \u001e / \036 as the byte.
@@ -226,7 +218,7 @@ void RequestTemplate::PrepareSlots() {
               const std::string value = index < 0
                                             ? reflection->GetString(message, field)
                                             : reflection->GetRepeatedString(message, field, k);
-              if (absl::StrContains(value, "\x1e")) {
+              if (absl::StrContains(value, "\036")) {
                 slots.push_back({path, field, index, split(value)});
               }
             }
