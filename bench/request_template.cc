@@ -155,9 +155,9 @@ absl::StatusOr<std::string> RequestTemplate::Parse(const std::string& text) cons
 }
 
 void RequestTemplate::PrepareSlots() {
-  // Each placeholder becomes a marker no literal holds; a string field's value then shows which
-  // pieces make it up. Any marker left outside string fields, or bytes that differ from parsing,
-  // and calls keep parsing.
+  // Each placeholder becomes a marker byte no literal holds, and the marked text is parsed once:
+  // a string field holding markers shows which pieces make up its value. If a marker lands
+  // anywhere else, or the result differs from parsing in any byte, calls keep parsing.
   const std::string index_marker = "\036I\036", id_marker = "\036D\036";
   std::string marked;
   for (const Piece& piece : pieces_) {
