@@ -78,6 +78,21 @@ void BindEventRows(sql::PreparedStatement& insert, const std::vector<v1::Event>&
   }
 }
 
+// The last sequence handed out, with outbox_head locked until the caller's transaction ends: the
+// lock that keeps numbering gap-free and in order (the sequencer's and AppendManyNumbered's).
+int64_t LockHead(PooledConnection& c) {
+  std::unique_ptr<sql::ResultSet> rs(
+      c.Prepare("SELECT last_sequence FROM outbox_head WHERE id = 1 FOR UPDATE").executeQuery());
+  if (!rs->next()) throw sql::SQLException("outbox_head is empty");
+  return rs->getInt64(1);
+}
+
+void SetHead(PooledConnection& c, int64_t head) {
+  auto& update = c.Prepare("UPDATE outbox_head SET last_sequence = ? WHERE id = 1");
+  update.setInt64(1, head);
+  update.executeUpdate();
+}
+
 }  // namespace
 
 const std::vector<Migration>& OutboxMigrations() { return common_schema::Migrations(); }
@@ -104,19 +119,13 @@ void Outbox::AppendManyNumbered(PooledConnection& connection,
                                 const std::vector<v1::Event>& events) {
   if (events.empty()) return;
   static const ChunkedStatement kInsert(NumberedInsertText, kChunks);
-  std::unique_ptr<sql::ResultSet> rs(
-      connection.Prepare("SELECT last_sequence FROM outbox_head WHERE id = 1 FOR UPDATE")
-          .executeQuery());
-  if (!rs->next()) throw sql::SQLException("outbox_head is empty");
-  const int64_t head = rs->getInt64(1);
+  const int64_t head = LockHead(connection);
   kInsert.ForEach(connection, events.size(),
                   [&](sql::PreparedStatement& insert, size_t begin, size_t n) {
                     BindEventRows(insert, events, begin, n, head + 1);
                     insert.executeUpdate();
                   });
-  auto& update = connection.Prepare("UPDATE outbox_head SET last_sequence = ? WHERE id = 1");
-  update.setInt64(1, head + static_cast<int64_t>(events.size()));
-  update.executeUpdate();
+  SetHead(connection, head + static_cast<int64_t>(events.size()));
 }
 
 void Outbox::Start(absl::Duration poll_interval) {
@@ -180,11 +189,7 @@ absl::StatusOr<int64_t> Outbox::SequenceOnce() {
   bool more = true;
   while (more) {
     absl::Status status = pool_.InTransaction("sequence outbox", [&](PooledConnection& c) {
-      std::unique_ptr<sql::ResultSet> rs(
-          c.Prepare("SELECT last_sequence FROM outbox_head WHERE id = 1 FOR UPDATE")
-              .executeQuery());
-      if (!rs->next()) return absl::InternalError("sequence outbox: outbox_head is empty");
-      head = rs->getInt64(1);
+      head = LockHead(c);
       // Rows of transactions still open are locked: skip them, they get numbered once committed.
       auto& select = c.Prepare(
           "SELECT id FROM outbox WHERE sequence IS NULL ORDER BY id LIMIT ? "
@@ -196,11 +201,7 @@ absl::StatusOr<int64_t> Outbox::SequenceOnce() {
       head = NumberRows(c, ids, head);
       const int n = static_cast<int>(ids.size());
       more = n == kSequenceBatch;
-      if (n > 0) {
-        auto& update = c.Prepare("UPDATE outbox_head SET last_sequence = ? WHERE id = 1");
-        update.setInt64(1, head);
-        update.executeUpdate();
-      }
+      if (n > 0) SetHead(c, head);
       return absl::OkStatus();
     });
     if (!status.ok()) return status;

@@ -39,8 +39,7 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   }
 
   void OnReadDone(bool ok) override {
-    const KeepAlive keep(this);  // released after the lock
-    absl::MutexLock lock(&mu_);
+    const Section section(this);
     if (finishing_) return;
     if (!ok) {  // the client half-closed (or went away)
       if (context_->IsCancelled()) {
@@ -70,15 +69,13 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   }
 
   void OnWriteDone(bool ok) override {
-    const KeepAlive keep(this);  // released after the lock
-    absl::MutexLock lock(&mu_);
+    const Section section(this);
     // Only server-streaming responses are written before the end; ask the backend for the next.
     if (ok && !finishing_ && !upstream_done_) upstream_.StartRead(&response_);
   }
 
   void OnCancel() override {
-    const KeepAlive keep(this);  // released after the lock
-    absl::MutexLock lock(&mu_);
+    const Section section(this);
     if (upstream_started_ && !upstream_done_) upstream_context_->TryCancel();
   }
 
@@ -99,8 +96,7 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   void Begin() {
     route_ = gateway_.FindRoute(context_->method());
     if (route_ == nullptr) {
-      const KeepAlive keep(this);  // released after the lock
-      absl::MutexLock lock(&mu_);
+      const Section section(this);
       FinishLocked(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                                 absl::StrCat("unknown service or method ", context_->method())));
       return;
@@ -116,8 +112,7 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     absl::Duration retry_after;
     absl::Status admitted = gateway_.Admit(*route_, context_->auth_context().get(), authorization,
                                            &principal_, &retry_after);
-    const KeepAlive keep(this);  // released after the lock
-    absl::MutexLock lock(&mu_);
+    const Section section(this);
     if (!admitted.ok()) {
       if (admitted.code() == absl::StatusCode::kResourceExhausted) {
         context_->AddTrailingMetadata("grpc-retry-pushback-ms",
@@ -216,16 +211,14 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   }
 
   void UpstreamWriteDone(bool ok) {
-    const KeepAlive keep(this);  // released after the lock
-    absl::MutexLock lock(&mu_);
+    const Section section(this);
     // Next message from the client only once the previous one went out (one buffer, bounded
     // memory: the backend's flow control reaches the client).
     if (ok && client_streaming_ && !finishing_) StartRead(&request_);
   }
 
   void UpstreamReadDone(bool ok) {
-    const KeepAlive keep(this);  // released after the lock
-    absl::MutexLock lock(&mu_);
+    const Section section(this);
     if (!ok || finishing_) return;
     TakeResponseLocked();
     if (server_streaming_) StartWrite(&response_);
@@ -317,18 +310,25 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     if (refs_.fetch_sub(1) == 1) delete this;
   }
 
-  // A reference for a section that may Finish the call while holding mu_: gRPC may then run
-  // OnDone, and its Unref, on another thread before the section unlocks; without this reference
-  // the call could be deleted under its own lock.
-  class KeepAlive {
+  // mu_ held for a section that may Finish the call, with a reference released after the
+  // unlock: gRPC may run OnDone, and its Unref, on another thread before the section ends, and
+  // without the reference the call could be deleted under its own lock.
+  class ABSL_SCOPED_LOCKABLE Section {
    public:
-    explicit KeepAlive(ProxyCall* call) : call_(call) { call_->refs_.fetch_add(1); }
-    ~KeepAlive() { call_->Unref(); }
-    KeepAlive(const KeepAlive&) = delete;
-    KeepAlive& operator=(const KeepAlive&) = delete;
+    explicit Section(ProxyCall* call) ABSL_EXCLUSIVE_LOCK_FUNCTION(call->mu_)
+        : ref_(call), lock_(&call->mu_) {}
+    ~Section() ABSL_UNLOCK_FUNCTION() = default;
+    Section(const Section&) = delete;
+    Section& operator=(const Section&) = delete;
 
    private:
-    ProxyCall* call_;
+    struct Ref {
+      explicit Ref(ProxyCall* call) : call(call) { call->refs_.fetch_add(1); }
+      ~Ref() { call->Unref(); }
+      ProxyCall* call;
+    };
+    Ref ref_;  // declared first, so released after the lock
+    absl::MutexLock lock_;
   };
 
   const Gateway& gateway_;
