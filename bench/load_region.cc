@@ -117,11 +117,7 @@ struct Caller {
   std::string bearer;
   std::string subject;
   std::chrono::milliseconds deadline;
-  int64_t next = 0;
 
-  std::shared_ptr<grpc::Channel> NextChannel() {
-    return channels[static_cast<size_t>(next++) % channels.size()];
-  }
   void Address(grpc::ClientContext& context, const std::string& gemeente, Role role) const {
     if (bearer.empty()) {
       AttachPrincipal({gemeente, role, subject}, context);

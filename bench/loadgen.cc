@@ -192,29 +192,6 @@ void DumpRequest(const RequestTemplate& requests, const std::string& path) {
   if (!out.flush()) Fail(1, absl::StrCat("cannot write ", path));
 }
 
-std::vector<std::shared_ptr<grpc::Channel>> ConnectChannels(const std::string& target, int count) {
-  auto credentials = ChannelCredentialsFor(target);
-  if (!credentials.ok()) Fail(1, credentials.status().message());
-  grpc::ChannelArguments args;
-  // Without this, channels with equal arguments share one subchannel, so "N channels" would be
-  // N handles on a single HTTP/2 connection.
-  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  // One attempt per call: a retried call would count once with the status of its last attempt,
-  // and the retry machinery costs client CPU on every call.
-  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
-  args.SetMaxReceiveMessageSize(-1);  // reports and lists can be large; size is not under test
-  std::vector<std::shared_ptr<grpc::Channel>> channels;
-  const auto deadline = std::chrono::system_clock::now() +
-                        std::chrono::milliseconds(absl::GetFlag(FLAGS_connect_timeout_ms));
-  for (int i = 0; i < count; ++i) {
-    channels.push_back(grpc::CreateCustomChannel(target, *credentials, args));
-    if (!channels.back()->WaitForConnected(deadline)) {
-      Fail(1, absl::StrCat("cannot connect to ", target));
-    }
-  }
-  return channels;
-}
-
 std::chrono::nanoseconds Seconds(double seconds) {
   return std::chrono::nanoseconds(static_cast<int64_t>(seconds * 1e9));
 }
@@ -255,9 +232,15 @@ int Main(int argc, char** argv) {
 
   const std::string target = absl::GetFlag(FLAGS_target);
   if (target.empty()) Fail(2, "--target is required");
-  const auto channels = ConnectChannels(target, channel_count);
+  auto credentials = ChannelCredentialsFor(target);
+  if (!credentials.ok()) Fail(1, credentials.status().message());
+  auto channels =
+      ConnectChannels(target, *credentials, channel_count,
+                      std::chrono::system_clock::now() +
+                          std::chrono::milliseconds(absl::GetFlag(FLAGS_connect_timeout_ms)));
+  if (!channels.ok()) Fail(1, channels.status().message());
 
-  LoadRun run(options, requests, channels);
+  LoadRun run(options, requests, *channels);
   const double cpu_before = ProcessCpuSeconds();
   const auto wall_before = std::chrono::steady_clock::now();
   RunReport report = run.Run();

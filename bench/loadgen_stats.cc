@@ -1,5 +1,6 @@
 #include "bench/loadgen_stats.h"
 
+#include <grpcpp/create_channel.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -246,6 +247,23 @@ double ProcessCpuSeconds() {
   getrusage(RUSAGE_SELF, &usage);
   auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+absl::StatusOr<std::vector<std::shared_ptr<grpc::Channel>>> ConnectChannels(
+    const std::string& target, const std::shared_ptr<grpc::ChannelCredentials>& credentials,
+    int count, std::chrono::system_clock::time_point deadline) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+  args.SetMaxReceiveMessageSize(-1);  // reports and lists can be large; size is not under test
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (int i = 0; i < count; ++i) {
+    channels.push_back(grpc::CreateCustomChannel(target, credentials, args));
+    if (!channels.back()->WaitForConnected(deadline)) {
+      return absl::UnavailableError(absl::StrCat("cannot connect to ", target));
+    }
+  }
+  return channels;
 }
 
 }  // namespace inburgering::bench

@@ -5,15 +5,20 @@
 // merges them at the end, so recording a call takes no lock and shares no cache line.
 #pragma once
 
+#include <grpcpp/channel.h>
+#include <grpcpp/security/credentials.h>
 #include <grpcpp/support/status.h>
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace inburgering::bench {
@@ -84,6 +89,14 @@ absl::string_view StatusCodeName(grpc::StatusCode code);
 // User plus system CPU seconds this process has used so far: a run's RunReport::client_cpu_cores
 // is the difference over its wall time.
 double ProcessCpuSeconds();
+
+// `count` channels to `target`, each its own HTTP/2 connection (a local subchannel pool; else
+// channels with equal arguments share one), with retries off (one attempt per call: a retried
+// call would count once, with its last attempt's status) and no receive limit, all connected
+// before `deadline`; UNAVAILABLE naming the target otherwise.
+absl::StatusOr<std::vector<std::shared_ptr<grpc::Channel>>> ConnectChannels(
+    const std::string& target, const std::shared_ptr<grpc::ChannelCredentials>& credentials,
+    int count, std::chrono::system_clock::time_point deadline);
 
 // Everything a run reports. Latency covers OK calls only: a call that fails fast would otherwise
 // make a failing server look quick.

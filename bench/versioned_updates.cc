@@ -76,7 +76,12 @@ class Updater {
   };
 
   Updater(std::vector<std::shared_ptr<grpc::Channel>> channels, std::vector<Record>& records)
-      : records_(records) {
+      : records_(records),
+        authorization_(absl::GetFlag(FLAGS_bearer).empty()
+                           ? ""
+                           : absl::StrCat("Bearer ", absl::GetFlag(FLAGS_bearer))),
+        gemeente_(absl::GetFlag(FLAGS_gemeente)),
+        deadline_(std::chrono::milliseconds(absl::GetFlag(FLAGS_deadline_ms))) {
     for (auto& ch : channels) stubs_.push_back(v1::IntakeService::NewStub(ch));
   }
 
@@ -165,14 +170,12 @@ class Updater {
     call->due = due;
     call->measured = due >= measure_from_;
     call->n = n;
-    if (const std::string bearer = absl::GetFlag(FLAGS_bearer); !bearer.empty()) {
-      call->context.AddMetadata("authorization", absl::StrCat("Bearer ", bearer));
+    if (!authorization_.empty()) {
+      call->context.AddMetadata("authorization", authorization_);
     } else {
-      AttachPrincipal({absl::GetFlag(FLAGS_gemeente), Role::kConsulent, "bench-versioned-updates"},
-                      call->context);
+      AttachPrincipal({gemeente_, Role::kConsulent, "bench-versioned-updates"}, call->context);
     }
-    call->context.set_deadline(std::chrono::system_clock::now() +
-                               std::chrono::milliseconds(absl::GetFlag(FLAGS_deadline_ms)));
+    call->context.set_deadline(std::chrono::system_clock::now() + deadline_);
     return call;
   }
 
@@ -269,6 +272,10 @@ class Updater {
 
   std::vector<Record>& records_;
   std::vector<std::unique_ptr<v1::IntakeService::Stub>> stubs_;
+  // The flags every call needs, read once (absl::GetFlag copies a string under a lock).
+  const std::string authorization_;  // "Bearer <token>", or empty: principal metadata instead
+  const std::string gemeente_;
+  const std::chrono::milliseconds deadline_;
   std::atomic<int64_t> in_flight_{0};
   std::atomic<uint64_t> next_{0};
   std::atomic<uint64_t> skipped_busy_{0};
@@ -312,17 +319,11 @@ int Main(int argc, char** argv) {
 
   auto credentials = ChannelCredentialsFor(target);
   if (!credentials.ok()) Fail(1, std::string(credentials.status().message()));
-  std::vector<std::shared_ptr<grpc::Channel>> channels;
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a connection per channel
-  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);             // one attempt per call, as loadgen
-  const auto connect_by = std::chrono::system_clock::now() + std::chrono::seconds(10);
-  for (int i = 0; i < channel_count; ++i) {
-    channels.push_back(grpc::CreateCustomChannel(target, *credentials, args));
-    if (!channels.back()->WaitForConnected(connect_by)) Fail(1, "cannot connect to " + target);
-  }
+  auto channels = ConnectChannels(target, *credentials, channel_count,
+                                  std::chrono::system_clock::now() + std::chrono::seconds(10));
+  if (!channels.ok()) Fail(1, std::string(channels.status().message()));
 
-  Updater updater(channels, records);
+  Updater updater(*channels, records);
   const double cpu_before = ProcessCpuSeconds();
   const auto start = Clock::now();
   const auto measure_from =

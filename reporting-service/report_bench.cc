@@ -17,7 +17,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <tuple>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/numbers.h"
@@ -318,7 +317,7 @@ int Run() {
       counted = group_by_population[first.columns(c)];
       group_by_total += counted;
     } else {
-      for (const auto& [gemeente, n] : group_by_population) counted += n;
+      counted = group_by_total;  // the region's columns only, not persons outside it
     }
     const bool own = first.columns(c) == analist.gemeente;
     if ((own && cell.suppressed()) || (!cell.suppressed() && cell.count() != counted)) {
