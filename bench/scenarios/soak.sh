@@ -180,6 +180,9 @@ bsns() {  # file first count
   "$DATAGEN" --seed 7 --format bsn --first "$2" --statushouders "$3" >"$1"
 }
 pct() { awk -v r="$1" -v p="$2" 'BEGIN { printf "%.0f", r * p / 100 }'; }
+growth() {  # from to: the change in %, signed, or n/a
+  awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%+.1f", 100 * (b - a) / a; else print "n/a" }'
+}
 
 # Each load: its name, the loadgen (or versioned_updates) flags, its in-flight calls for the
 # peak, and its share of a given --rate.
@@ -251,59 +254,60 @@ run_kind() {  # kind phase(peak|soak) flags...: one load, in the background of t
     updates "${phase}_$kind" --ids_file "$WORK/versions.txt" \
       --versions_out "$WORK/versions.$phase" "$@"
   else
-    eval "loadgen ${phase}_$kind ${ARGS[$kind]} \"\$@\""
+    eval "loadgen ${phase}_$kind ${ARGS[$kind]} --channels 2 \"\$@\""
   fi
 }
 
-declare -A RATE_OF=()
+launch() {  # phase flags...: every load of the mix at once, in the background; JOB[kind] = pid
+  local phase=$1 k
+  shift
+  JOB=()
+  for k in "${KINDS[@]}"; do
+    local own=()
+    if [ "$phase" = peak ]; then
+      own=(--inflight "${PEAK_INFLIGHT[$k]}")
+    else
+      own=(--rate "${RATE_OF[$k]}")
+      # loadgen's open loop needs slots for calls that pile up; versioned_updates has none.
+      [ "$k" = update ] || own+=(--inflight 64)
+    fi
+    run_kind "$k" "$phase" "${own[@]}" "$@" &
+    JOB[$k]=$!
+  done
+}
+
+declare -A RATE_OF=() JOB=()
 if [ -z "$RATE" ]; then
   log "peak: ${KINDS[*]} closed loop together for ${PEAK_S}s"
   [ "$MODE" = growing ] && bsns "$WORK/bsns.writes" "$PRELOAD" 200000
-  declare -A JOB=()
-  for k in "${KINDS[@]}"; do
-    if [ "$k" = update ]; then
-      run_kind "$k" peak --inflight "${PEAK_INFLIGHT[$k]}" --duration "$PEAK_S" --warmup 2 &
-    else
-      run_kind "$k" peak --channels 2 --inflight "${PEAK_INFLIGHT[$k]}" --duration "$PEAK_S" \
-        --warmup 2 &
-    fi
-    JOB[$k]=$!
-  done
+  launch peak --duration "$PEAK_S" --warmup 2
   for k in "${KINDS[@]}"; do
     wait "${JOB[$k]}" || die "peak $k failed: $(cat "$WORK/peak_$k.txt")"
   done
   PEAK_LINE="peak of the mix (closed loop, ${PEAK_S}s):"
   for k in "${KINDS[@]}"; do
     p=$(num "$WORK/peak_$k.json" ok_per_s)
-    RATE_OF[$k]=$(awk -v r="$p" 'BEGIN { printf "%.0f", 0.7 * r }')
+    RATE_OF[$k]=$(pct "$p" 70)
     PEAK_LINE+=" $k $p/s"
   done
   [ "$MODE" = steady ] && cp "$WORK/versions.peak" "$WORK/versions.txt"  # where the peak left them
-  FIRST_SOAK_BSN=$((${PRELOAD:-0} + 200000))
 else
   for k in "${KINDS[@]}"; do RATE_OF[$k]=$(pct "$RATE" "${SHARE[$k]}"); done
   PEAK_LINE="rate given: $RATE calls/s"
-  FIRST_SOAK_BSN=${PRELOAD:-0}
 fi
 SOAK_LINE=""
 for k in "${KINDS[@]}"; do
   ((RATE_OF[$k] > 0)) || die "rate of $k too low: ${RATE_OF[$k]}/s"
   SOAK_LINE+=" $k ${RATE_OF[$k]}/s"
 done
-[ "$MODE" = growing ] &&
-  bsns "$WORK/bsns.writes" "$FIRST_SOAK_BSN" $((RATE_OF[writes] * DURATION * 12 / 10 + 1000))
+if [ "$MODE" = growing ]; then
+  first_bsn=$PRELOAD
+  [ -z "$RATE" ] && first_bsn=$((PRELOAD + 200000))  # after the peak's writes
+  bsns "$WORK/bsns.writes" "$first_bsn" $((RATE_OF[writes] * DURATION * 12 / 10 + 1000))
+fi
 
 log "soak:$SOAK_LINE open loop for ${DURATION}s; RSS every ${SAMPLE_S}s"
-declare -A JOB=()
-for k in "${KINDS[@]}"; do
-  if [ "$k" = update ]; then
-    run_kind "$k" soak --rate "${RATE_OF[$k]}" --duration "$DURATION" --warmup 0 &
-  else
-    run_kind "$k" soak --rate "${RATE_OF[$k]}" --channels 2 --inflight 64 --duration "$DURATION" \
-      --warmup 0 &
-  fi
-  JOB[$k]=$!
-done
+launch soak --duration "$DURATION" --warmup 0
 any_alive() {
   for k in "${KINDS[@]}"; do alive "${JOB[$k]}" && return 0; done
   return 1
@@ -371,15 +375,15 @@ for i in "${!NAMES[@]}"; do
     $1 >= w && base == "" { base = $c; tw = $1 } $1 >= m && mid == "" { mid = $c }
     { last = $c; if ($c > peak) peak = $c }
     END { print tw, base, mid, last, peak }' "$WORK/rss.tsv")
-  pct=$(awk -v a="$at_warmup" -v b="$last" 'BEGIN { if (a > 0) printf "%+.1f", 100 * (b - a) / a; else print "n/a" }')
-  half=$(awk -v a="$at_mid" -v b="$last" 'BEGIN { if (a > 0) printf "%+.1f", 100 * (b - a) / a; else print "n/a" }')
+  total=$(growth "$at_warmup" "$last")
+  half=$(growth "$at_mid" "$last")
   note=""
   # mariadbd's buffer pool caches the tables (and the outbox keeps every event): shown, not judged.
   [ "${NAMES[$i]}" = mariadbd ] && note="  (buffer pool; not judged)"
   printf '  %-10s %9s -> %9s -> %9s (peak %9s)  %s %% (second half %s %%)%s\n' "${NAMES[$i]}" \
-    "$at_warmup" "$at_mid" "$last" "$peak" "$pct" "$half" "$note"
+    "$at_warmup" "$at_mid" "$last" "$peak" "$total" "$half" "$note"
   [ -n "${HEAP[${NAMES[$i]}]:-}" ] && printf '             at the end: %s\n' "${HEAP[${NAMES[$i]}]}"
-  if [ -z "$note" ] && awk -v p="$pct" 'BEGIN { exit !(p == "n/a" || p > 5) }'; then
+  if [ -z "$note" ] && awk -v p="$total" 'BEGIN { exit !(p == "n/a" || p > 5) }'; then
     growth_bad=1
   fi
 done
