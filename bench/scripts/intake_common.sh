@@ -174,7 +174,7 @@ cursors() {  # prints "<intake outbox head> <reporting cursor>"
     COALESCE((SELECT last_sequence FROM ${SCHEMA}_reporting.consumer_cursors WHERE stream = 'intake'), 0)"
 }
 drain() {  # [timeout_s, default 600] waits until reporting has applied every numbered event; sets DRAIN
-  local t0 head cursor cursor0 limit=${1:-600}
+  local t0 t1 head cursor cursor0 limit=${1:-600}
   t0=$(now)
   read -r head cursor0 < <(cursors)
   cursor=$cursor0
@@ -182,10 +182,11 @@ drain() {  # [timeout_s, default 600] waits until reporting has applied every nu
     sleep 0.5
     read -r head cursor < <(cursors)
   done
-  DRAIN_RATE=$(awk -v a="$t0" -v b="$(now)" -v n=$((cursor - cursor0)) 'BEGIN { printf "%d", n / (b - a) }')
+  t1=$(now)
   DRAINED=$((cursor - cursor0))
   DRAIN_LEFT=$((head - cursor))
-  DRAIN=$(awk -v a="$t0" -v b="$(now)" -v n=$((cursor - cursor0)) -v left=$((head - cursor)) \
+  DRAIN_RATE=$(awk -v a="$t0" -v b="$t1" -v n="$DRAINED" 'BEGIN { printf "%d", n / (b - a) }')
+  DRAIN=$(awk -v a="$t0" -v b="$t1" -v n="$DRAINED" -v left="$DRAIN_LEFT" \
     'BEGIN { printf "%d events applied in %.1f s (%.0f/s), %d left", n, b - a, n / (b - a), left }')
 }
 
