@@ -72,5 +72,6 @@ awk -v a="$START" -v b="$END" -v n="$WERKPLEKKEN" \
 cut -d' ' -f1-3 /proc/loadavg
 echo "matching-service RSS: $(awk '/VmRSS/ { printf "%.1f MB", $2 / 1024 }' "/proc/$MATCHING_PID/status")"
 [ "$ROWS" -eq "$WERKPLEKKEN" ] || die "the matching schema holds $ROWS werkplekken, not $WERKPLEKKEN"
-DISTINCT=$(python3 -c 'import json,sys; print(len({json.loads(l)["werkplek"]["gemeente"] for l in open(sys.argv[1])}))' "$WORK/werkplekken.jsonl")
+# The config written above lists every gemeente the rows name, once.
+DISTINCT=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["regions"]["gemeenten"]))' "$WORK/matching.json")
 [ "$GEMEENTEN_STORED" -eq "$DISTINCT" ] || die "stored over $GEMEENTEN_STORED gemeenten, the rows name $DISTINCT"
