@@ -239,16 +239,6 @@ class TrajectoryChain : public std::enable_shared_from_this<TrajectoryChain> {
   v1::Statushouder response_;
 };
 
-// Whether row `index` gets a trajectory: a SplitMix64 hash of (seed, index) against the
-// fraction, so the pick is the same on every run and independent of the input's order.
-bool Picked(uint64_t seed, int64_t index, double fraction) {
-  uint64_t z = seed * 0x9e3779b97f4a7c15ULL + static_cast<uint64_t>(index) + 0x7f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
-  return static_cast<double>(z >> 11) * 0x1.0p-53 < fraction;
-}
-
 int LoadTrajectories(std::istream& in, Caller& caller, Tally& tally, int inflight, int64_t& sent) {
   bench::DatagenOptions options;
   options.seed = absl::GetFlag(FLAGS_seed);
@@ -268,7 +258,7 @@ int LoadTrajectories(std::istream& in, Caller& caller, Tally& tally, int infligh
       std::cerr << "load_region: line " << line_number << " is not 'gemeente id index'\n";
       return 1;
     }
-    if (!Picked(options.seed, index, fraction)) continue;
+    if (!data.HasTrajectory(index, fraction)) continue;
     const v1::RegisterStatushouderRequest row = data.Statushouder(index);
     if (row.statushouder().gemeente() != gemeente) {
       std::cerr << "load_region: line " << line_number << ": row " << index

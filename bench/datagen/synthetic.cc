@@ -52,7 +52,8 @@ enum Stream : uint64_t {
   kWerkplek = 2,
   kBsn = 3,
   kGemeente = 4,
-  kTrajectory = 5
+  kTrajectory = 5,
+  kTrajectoryPick = 6
 };
 
 // Origins as in Rijswijk's evaluation (187 Syrië, 53 Turkije, 27 overig of 267): ~70/20/10.
@@ -327,6 +328,10 @@ v1::RegisterStatushouderRequest SyntheticData::Statushouder(int64_t index) const
                                                           : v1::LEERBAARHEID_HOOG);
   s.set_consent_share_identity(rng.Chance(0.7));
   return request;
+}
+
+bool SyntheticData::HasTrajectory(int64_t index, double fraction) const {
+  return Rng(options_.seed, kTrajectoryPick, static_cast<uint64_t>(index)).Chance(fraction);
 }
 
 SyntheticData::Trajectory SyntheticData::TrajectoryOf(

@@ -54,6 +54,9 @@ class SyntheticData {
     std::optional<v1::ChangePhaseRequest> phase;  // ~15 % of those with a PIP: a final phase
   };
   Trajectory TrajectoryOf(const v1::RegisterStatushouderRequest& registered, int64_t index) const;
+  // Whether statushouder `index` is among a `fraction` of the rows given a trajectory: a draw of
+  // its own, so the pick is the same on every run and independent of the rows' order.
+  bool HasTrajectory(int64_t index, double fraction) const;
 
   // The same rows as flat CSV (header first), for LOAD DATA into a scratch table.
   static std::string StatushouderCsvHeader();

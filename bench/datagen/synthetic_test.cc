@@ -91,6 +91,27 @@ TEST(SyntheticDataTest, DistributionsFollowTheSeedsWithinTolerance) {
   for (const auto& [code, n] : gemeente) EXPECT_NEAR(share(n), 1.0 / 3, kTolerance) << code;
 }
 
+// load_region --kind trajectories gives a seeded share of the rows their trajectory: the same rows
+// in every run, about the share asked for, and other rows under another seed.
+TEST(SyntheticDataTest, TheTrajectoryPickIsFixedBySeedAndIndex) {
+  DatagenOptions options;
+  options.seed = 7;
+  const SyntheticData a(options), again(options);
+  options.seed = 8;
+  const SyntheticData other(options);
+  int picked = 0, same_as_other = 0;
+  for (int i = 0; i < kRows; ++i) {
+    const bool p = a.HasTrajectory(i, 0.25);
+    EXPECT_EQ(p, again.HasTrajectory(i, 0.25));
+    picked += p;
+    same_as_other += p == other.HasTrajectory(i, 0.25);
+  }
+  EXPECT_NEAR(picked, kRows / 4, kRows / 50);
+  EXPECT_LT(same_as_other, kRows * 7 / 10);  // independent picks agree on ~62.5 % of rows
+  EXPECT_FALSE(a.HasTrajectory(1, 0.0));
+  EXPECT_TRUE(a.HasTrajectory(1, 1.0));
+}
+
 TEST(SyntheticDataTest, RowsAreValidRegistrationsWithUniqueBsnsAndLocationsInTheirGemeente) {
   DatagenOptions options;
   options.seed = 3;
