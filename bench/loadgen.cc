@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "absl/algorithm/container.h"
+#include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
@@ -22,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "bench/h2_load_run.h"
 #include "bench/load_run.h"
 #include "bench/loadgen_stats.h"
 #include "bench/request_template.h"
@@ -48,7 +50,12 @@ ABSL_FLAG(double, warmup, 2, "seconds of calls before measuring (not counted)");
 ABSL_FLAG(double, rate, 0, "open loop: target calls/s over all channels; 0 = closed loop");
 ABSL_FLAG(int, deadline_ms, 5000, "deadline of every call");
 ABSL_FLAG(int, connect_timeout_ms, 10000, "how long to wait for every channel to connect");
+ABSL_FLAG(std::string, client, "grpc",
+          "grpc: grpc++ (callback API, the suite's own client); h2: raw HTTP/2 on one thread "
+          "(libnghttp2), as cheap per call as h2load, for plaintext loopback targets in closed "
+          "loop (bench/h2_load_run.h says why)");
 ABSL_FLAG(bool, json, false, "print one JSON line on stdout (the human report goes to stderr)");
+ABSL_DECLARE_FLAG(std::string, tls_ca_file);
 ABSL_FLAG(std::string, dump_request, "",
           "write the first request as a gRPC message frame to this file and exit (an h2load -d "
           "body)");
@@ -232,18 +239,33 @@ int Main(int argc, char** argv) {
 
   const std::string target = absl::GetFlag(FLAGS_target);
   if (target.empty()) Fail(2, "--target is required");
-  auto credentials = ChannelCredentialsFor(target);
-  if (!credentials.ok()) Fail(1, credentials.status().message());
-  auto channels =
-      ConnectChannels(target, *credentials, channel_count,
-                      std::chrono::system_clock::now() +
-                          std::chrono::milliseconds(absl::GetFlag(FLAGS_connect_timeout_ms)));
-  if (!channels.ok()) Fail(1, channels.status().message());
-
-  LoadRun run(options, requests, *channels);
-  const double cpu_before = ProcessCpuSeconds();
-  const auto wall_before = std::chrono::steady_clock::now();
-  RunReport report = run.Run();
+  const std::string client = absl::GetFlag(FLAGS_client);
+  if (client != "grpc" && client != "h2") Fail(2, "--client is grpc or h2");
+  const auto connect_timeout = std::chrono::milliseconds(absl::GetFlag(FLAGS_connect_timeout_ms));
+  RunReport report;
+  double cpu_before = ProcessCpuSeconds();
+  auto wall_before = std::chrono::steady_clock::now();
+  if (client == "h2") {
+    if (!IsLoopbackAddress(target) || !absl::GetFlag(FLAGS_tls_ca_file).empty()) {
+      Fail(2, "--client h2 speaks plaintext HTTP/2 to loopback targets only");
+    }
+    if (options.rate > 0) Fail(2, "--client h2 runs closed loop only (no --rate)");
+    H2LoadRun run(options, requests, target, channel_count);
+    auto result = run.Run(std::chrono::steady_clock::now() + connect_timeout);
+    if (!result.ok()) Fail(1, result.status().message());
+    report = *std::move(result);
+    report.client = client;
+  } else {
+    auto credentials = ChannelCredentialsFor(target);
+    if (!credentials.ok()) Fail(1, credentials.status().message());
+    auto channels = ConnectChannels(target, *credentials, channel_count,
+                                    std::chrono::system_clock::now() + connect_timeout);
+    if (!channels.ok()) Fail(1, channels.status().message());
+    // Connection set-up is not what a run measures.
+    cpu_before = ProcessCpuSeconds();
+    wall_before = std::chrono::steady_clock::now();
+    report = LoadRun(options, requests, *channels).Run();
+  }
   const std::chrono::duration<double> wall = std::chrono::steady_clock::now() - wall_before;
   report.target = target;
   report.client_cpu_cores = (ProcessCpuSeconds() - cpu_before) / wall.count();

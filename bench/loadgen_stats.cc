@@ -209,7 +209,7 @@ std::string FormatHuman(const RunReport& r) {
     if (r.statuses.count(c) == 0) continue;
     absl::StrAppend(&out, "  first ", StatusCodeName(c), ": ", r.statuses.sample_message(c), "\n");
   }
-  absl::StrAppendFormat(&out, "client    %.2f CPU cores\n", r.client_cpu_cores);
+  absl::StrAppendFormat(&out, "client    %.2f CPU cores (%s)\n", r.client_cpu_cores, r.client);
   return out;
 }
 
@@ -238,7 +238,8 @@ std::string FormatJson(const RunReport& r) {
     absl::StrAppend(&out, first ? "" : ",", "\"", StatusCodeName(c), "\":", r.statuses.count(c));
     first = false;
   }
-  absl::StrAppendFormat(&out, "},\"client_cpu_cores\":%.2f}", r.client_cpu_cores);
+  absl::StrAppendFormat(&out, "},\"client_cpu_cores\":%.2f,\"client\":%s}", r.client_cpu_cores,
+                        JsonString(r.client));
   return out;
 }
 

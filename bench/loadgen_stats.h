@@ -111,6 +111,7 @@ struct RunReport {
   uint64_t late_sends = 0;      // open loop: calls that had to wait for a free slot
   double client_cpu_cores =
       0;  // user+sys CPU of loadgen / wall time: is the client the bottleneck?
+  std::string client = "grpc";  // which client made the calls: grpc (grpc++) or h2 (H2LoadRun)
   LatencyHistogram latency;
   LatencyHistogram send_lag;  // open loop: how far behind schedule calls went out
   StatusCounts statuses;

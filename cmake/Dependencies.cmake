@@ -31,3 +31,7 @@ set_target_properties(mysqlcppconn::mysqlcppconn PROPERTIES
   INTERFACE_INCLUDE_DIRECTORIES "${MYSQLCPPCONN_INCLUDE_DIR}")
 
 set(GRPC_PROTO_DIR /usr/share/grpc-proto)
+
+# libnghttp2 (libnghttp2-dev): the HTTP/2 client of bench/loadgen --client h2.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(NGHTTP2 REQUIRED IMPORTED_TARGET libnghttp2)

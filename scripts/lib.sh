@@ -29,7 +29,7 @@ die() { log "error: $*"; exit 1; }
 PACKAGES=(cmake ninja-build g++ pkg-config libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev
   protobuf-compiler libabsl-dev libmysqlcppconn-dev libssl-dev mariadb-server mariadb-client
   libgtest-dev libgmock-dev libbenchmark-dev liblemon-dev libcpp-httplib-dev grpc-proto
-  nghttp2-client wrk openssl curl python3-yaml chromium clang-14 libclang-rt-14-dev)
+  libnghttp2-dev nghttp2-client wrk openssl curl python3-yaml chromium clang-14 libclang-rt-14-dev)
 
 install_deps() {
   local missing=()
