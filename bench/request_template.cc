@@ -86,7 +86,7 @@ absl::StatusOr<RequestTemplate> RequestTemplate::Create(const google::protobuf::
   RequestTemplate result(prototype, format, std::move(pieces), std::move(ids));
   if (uses_index) {
     // Index 0 stands for all: {{i}} only ever becomes a run of digits.
-    if (auto first = result.Serialize(0); !first.ok()) return first.status();
+    if (auto first = result.SerializeByParsing(0); !first.ok()) return first.status();
     result.PrepareSlots();
     return result;
   }
@@ -94,7 +94,7 @@ absl::StatusOr<RequestTemplate> RequestTemplate::Create(const google::protobuf::
   std::vector<grpc::ByteBuffer> cache;
   cache.reserve(distinct);
   for (size_t i = 0; i < distinct; ++i) {
-    absl::StatusOr<std::string> bytes = result.Serialize(i);
+    absl::StatusOr<std::string> bytes = result.SerializeByParsing(i);
     if (!bytes.ok()) {
       return uses_id ? absl::InvalidArgumentError(absl::StrCat("with id '", result.ids_[i],
                                                                "': ", bytes.status().message()))
@@ -232,7 +232,7 @@ void RequestTemplate::PrepareSlots() {
   parsed_ = std::shared_ptr<const google::protobuf::Message>(std::move(*parsed));
   slots_ = std::move(slots);
   for (uint64_t check : {0, 1, 12345}) {
-    absl::StatusOr<std::string> by_parsing = Serialize(check);
+    absl::StatusOr<std::string> by_parsing = SerializeByParsing(check);
     if (!by_parsing.ok() || *by_parsing != SerializeFromSlots(check)) {
       parsed_.reset();
       slots_.clear();
@@ -260,8 +260,24 @@ std::string RequestTemplate::SerializeFromSlots(uint64_t index) const {
   return message->SerializeAsString();
 }
 
-absl::StatusOr<std::string> RequestTemplate::Serialize(uint64_t index) const {
+absl::StatusOr<std::string> RequestTemplate::SerializeByParsing(uint64_t index) const {
   return Parse(Substitute(pieces_, index));
+}
+
+absl::StatusOr<std::string> RequestTemplate::Serialize(uint64_t index) const {
+  if (!cache_.empty()) {
+    std::vector<grpc::Slice> slices;
+    if (grpc::Status s = cache_[index % cache_.size()].Dump(&slices); !s.ok()) {
+      return absl::InternalError(s.error_message());
+    }
+    std::string bytes;
+    for (const grpc::Slice& slice : slices) {
+      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+    return bytes;
+  }
+  if (parsed_ != nullptr) return SerializeFromSlots(index);
+  return SerializeByParsing(index);
 }
 
 absl::Status RequestTemplate::Fill(uint64_t index, grpc::ByteBuffer* out) const {
@@ -273,7 +289,7 @@ absl::Status RequestTemplate::Fill(uint64_t index, grpc::ByteBuffer* out) const 
     *out = ToByteBuffer(SerializeFromSlots(index));
     return absl::OkStatus();
   }
-  absl::StatusOr<std::string> bytes = Serialize(index);
+  absl::StatusOr<std::string> bytes = SerializeByParsing(index);
   if (!bytes.ok()) return bytes.status();
   *out = ToByteBuffer(*bytes);
   return absl::OkStatus();

@@ -41,8 +41,8 @@ class RequestTemplate {
                                                 std::vector<std::string> ids,
                                                 absl::string_view run_id);
 
-  // The serialized request of call `index`. Fails only if the text with {{i}} substituted does
-  // not parse, which Create has ruled out for index 0.
+  // The serialized request of call `index`, by the same precomputed or fast paths as Fill. Fails
+  // only if the text with {{i}} substituted does not parse, which Create has ruled out for index 0.
   absl::StatusOr<std::string> Serialize(uint64_t index) const;
   // The same bytes as a gRPC payload. A precomputed request is shared by reference, not copied.
   absl::Status Fill(uint64_t index, grpc::ByteBuffer* out) const;
@@ -78,6 +78,9 @@ class RequestTemplate {
   // is byte for byte what parsing gives; leaves them empty otherwise.
   void PrepareSlots();
   std::string SerializeFromSlots(uint64_t index) const;
+  // Substitutes the placeholders of call `index` and parses the text: the reference every faster
+  // path is checked against.
+  absl::StatusOr<std::string> SerializeByParsing(uint64_t index) const;
 
   const google::protobuf::Message* prototype_;  // owned by the generated message factory
   Format format_;

@@ -77,7 +77,7 @@ TEST(RequestTemplate, PlaceholdersInStringFieldsAreSetOnACopyNotParsedPerCall) {
     EXPECT_THAT(request.statushouder().work_wishes_isco(),
                 ::testing::ElementsAre("2512", "x" + i + "y" + id + "z"));
     EXPECT_EQ(request.statushouder().max_travel_km(), 25);
-    // The same bytes as parsing the substituted text.
+    // Serialize (what loadgen --client h2 sends) gives the bytes Fill gives (grpc++).
     EXPECT_EQ(FromByteBuffer(buffer), *t->Serialize(index));
   }
 }
