@@ -4,6 +4,7 @@
 #include <deque>
 #include <optional>
 
+#include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
@@ -358,19 +359,35 @@ void IntakeServiceImpl::ReadBatch(std::vector<PointRead>& batch) {
       CallDeadlineScope deadline(latest);
       found = store_.GetMany(gemeente, ids);
     }
-    for (PointRead* read : reads) {
-      if (!found.ok()) {
-        read->reactor->Finish(ToGrpcStatus(found.status()));
-        continue;
+    if (!found.ok()) {
+      for (PointRead* read : reads) read->reactor->Finish(ToGrpcStatus(found.status()));
+      continue;
+    }
+    // Each record moves into its caller's response; a second caller of the same id in the batch
+    // (rare) gets a copy of the first one's. All are filled before any is finished: once finished,
+    // a response belongs to gRPC.
+    std::vector<const PointRead*> answered;
+    answered.reserve(reads.size());
+    std::vector<bool> exists(reads.size(), true);
+    for (size_t i = 0; i < reads.size(); ++i) {
+      PointRead* read = reads[i];
+      if (auto it = found->find(read->id); it != found->end()) {
+        read->response->Swap(&it->second);
+        found->erase(it);
+        RefreshDerived(*read->response, today);
+        answered.push_back(read);
+      } else if (auto first = absl::c_find_if(
+                     answered, [read](const PointRead* a) { return a->id == read->id; });
+                 first != answered.end()) {
+        *read->response = *(*first)->response;
+      } else {
+        exists[i] = false;
       }
-      auto it = found->find(read->id);
-      if (it == found->end()) {
-        read->reactor->Finish(ToGrpcStatus(absl::NotFoundError("statushouder not found")));
-        continue;
-      }
-      *read->response = it->second;
-      RefreshDerived(*read->response, today);
-      read->reactor->Finish(grpc::Status::OK);
+    }
+    for (size_t i = 0; i < reads.size(); ++i) {
+      reads[i]->reactor->Finish(exists[i]
+                                    ? grpc::Status::OK
+                                    : ToGrpcStatus(absl::NotFoundError("statushouder not found")));
     }
   }
 }
