@@ -27,6 +27,7 @@ class WorkerPool {
   void Loop();
 
   mutable absl::Mutex mu_;
+  absl::CondVar work_or_stop_;  // signalled when work is queued, and when stopping
   std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
