@@ -42,6 +42,7 @@
 #include "absl/time/time.h"
 #include "bench/loadgen_stats.h"
 #include "common/config.h"
+#include "common/dates.h"
 #include "common/mysql_pool.h"
 #include "common/principal.h"
 #include "google/protobuf/util/json_util.h"
@@ -73,7 +74,7 @@ ABSL_FLAG(std::string, json_out, "", "file for the figures as one JSON line");
 namespace {
 
 using namespace inburgering;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 std::vector<std::string> ReadLines(const std::string& path) {
   std::vector<std::string> lines;
@@ -111,9 +112,10 @@ struct Window {
 
 // ---- 1. end-to-end samples through GetGemeenteReport ----
 
+// In Amsterdam time, as the service checks periods: in UTC it is a month behind for the first
+// hour or two of a month.
 std::string FirstOfNextMonth() {
-  const absl::CivilMonth next =
-      absl::CivilMonth(absl::ToCivilDay(absl::Now(), absl::UTCTimeZone())) + 1;
+  const absl::CivilMonth next = absl::CivilMonth(AmsterdamToday()) + 1;
   return absl::StrFormat("%04d-%02d-01", next.year(), next.month());
 }
 
@@ -130,7 +132,7 @@ class ReportSampler {
         run_(std::move(run)) {}
 
   // Until `stop` (steady clock); lags of writes made inside `window` are kept.
-  void Run(const Window& window, Clock::time_point stop) {
+  void Run(const Window& window, SteadyClock::time_point stop) {
     auto count = Population();
     if (!count.ok()) {
       error_ = absl::StrCat("GetGemeenteReport: ", count.status().ToString());
@@ -139,7 +141,7 @@ class ReportSampler {
     int64_t expected = *count;
     const auto poll = absl::Milliseconds(absl::GetFlag(FLAGS_report_poll_ms));
     const auto gap = absl::Milliseconds(absl::GetFlag(FLAGS_sample_gap_ms));
-    for (size_t n = 0; Clock::now() < stop; ++n) {
+    for (size_t n = 0; SteadyClock::now() < stop; ++n) {
       if (n >= bsns_.size()) {
         error_ = "ran out of BSNs (--bsn_file)";
         return;
@@ -347,7 +349,8 @@ class UpdateWriter {
   }
 
   // Sends until `end`; calls due before `measure_from` are not counted.
-  void Run(Clock::time_point start, Clock::time_point measure_from, Clock::time_point end) {
+  void Run(SteadyClock::time_point start, SteadyClock::time_point measure_from,
+           SteadyClock::time_point end) {
     {
       std::lock_guard lock(mu_);
       measure_from_ = measure_from;
@@ -385,10 +388,10 @@ class UpdateWriter {
               statuses_.Add(status);
               if (status.ok()) {
                 latency_.Record(static_cast<uint64_t>(
-                    std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - due)
+                    std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - due)
                         .count()));
               }
-              last_done_ = Clock::now();
+              last_done_ = SteadyClock::now();
             }
             --in_flight_;
           });
@@ -430,8 +433,8 @@ class UpdateWriter {
   std::mutex mu_;
   bench::LatencyHistogram latency_;
   bench::StatusCounts statuses_;
-  Clock::time_point measure_from_;
-  Clock::time_point last_done_;
+  SteadyClock::time_point measure_from_;
+  SteadyClock::time_point last_done_;
 };
 
 std::shared_ptr<grpc::Channel> Connect(const std::string& target, int index) {
@@ -506,7 +509,7 @@ int main(int argc, char** argv) {
   }
 
   const double cpu0 = bench::ProcessCpuSeconds();
-  const auto start = Clock::now();
+  const auto start = SteadyClock::now();
   const absl::Time wall_start = absl::Now();
   const Window window{wall_start + absl::Seconds(warmup),
                       wall_start + absl::Seconds(warmup + duration)};
@@ -524,7 +527,7 @@ int main(int argc, char** argv) {
   if (writer_thread.joinable()) writer_thread.join();
   for (auto& t : threads) t.join();
   const double run_cpu = bench::ProcessCpuSeconds() - cpu0;
-  const double run_wall = std::chrono::duration<double>(Clock::now() - start).count();
+  const double run_wall = std::chrono::duration<double>(SteadyClock::now() - start).count();
 
   // Let reporting catch up with everything written in the window, then stop polling.
   auto at_end = poller.Once();

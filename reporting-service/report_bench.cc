@@ -261,9 +261,9 @@ int Run() {
               static_cast<long long>(*source_rows), absl::ToDoubleSeconds(absl::Now() - m0));
 
   // From 2022-01 up to next month, the latest period the service accepts: a person counts in the
-  // month of the vestiging, or of the registration while still in the azc (this month).
-  const absl::CivilMonth next_month =
-      absl::CivilMonth(absl::ToCivilDay(absl::Now(), absl::UTCTimeZone())) + 1;
+  // month of the vestiging, or of the registration while still in the azc (this month). In
+  // Amsterdam time, as the service checks it.
+  const absl::CivilMonth next_month = absl::CivilMonth(AmsterdamToday()) + 1;
   v1::GetRegionalReportRequest request;
   request.set_region(absl::GetFlag(FLAGS_region));
   request.mutable_period()->set_from("2022-01-01");
