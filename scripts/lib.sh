@@ -57,11 +57,12 @@ build() {
   if [ ! -f "$BUILD/build.ninja" ]; then
     cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" "$@" >/dev/null
   fi
-  # BUILD_TARGETS (space-separated) limits the build to those targets and what they need.
+  # INBURGERING_BUILD_TARGETS (space-separated) limits the build to those targets and what they
+  # need (prefixed, so that an unrelated BUILD_TARGETS in the environment cannot narrow it).
   local targets=()
-  if [ -n "${BUILD_TARGETS:-}" ]; then
+  if [ -n "${INBURGERING_BUILD_TARGETS:-}" ]; then
     # shellcheck disable=SC2206  # split on purpose: a list of target names
-    targets=(--target $BUILD_TARGETS)
+    targets=(--target $INBURGERING_BUILD_TARGETS)
   fi
   cmake --build "$BUILD" -j "$(nproc)" "${targets[@]}"
 }

@@ -23,7 +23,7 @@ case "$mode" in
     selection=(-L concurrency)
     # Only the concurrency tests and the programs they start: a TSan build of everything is about
     # twice as long on 2 cores. A concurrency test missing here shows as "Not Run" (a failure).
-    BUILD_TARGETS="common_core_test request_batcher_test mysql_pool_integration_test
+    INBURGERING_BUILD_TARGETS="common_core_test request_batcher_test mysql_pool_integration_test
       outbox_integration_test intake_service_integration_test reporting_service_test
       reporting_integration_test matching_service_integration_test gateway_front_test
       gateway_integration_test outbox_producer_crash_test fault_harness intake_server
