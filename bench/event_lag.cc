@@ -15,8 +15,8 @@
 //
 // Optionally it is also the writer (--update_rate): RecordLanguageLevel open loop on preloaded
 // statushouders (--update_ids, load_region's "gemeente id" lines), each sent with the version
-// the previous update of that record returned; a record whose previous update has not answered
-// yet when its turn comes is skipped (counted), so no call is sent with a stale version.
+// the previous update of that record returned (bench/versioned_updater.h: a busy record's turn
+// is skipped, a record whose update failed is read again first; both are counted).
 //
 // Prints one block (stdout); --json_out FILE gets the figures as one JSON line. Personal data
 // never leaves the process: BSNs come from a file and are not printed.
@@ -41,6 +41,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/loadgen_stats.h"
+#include "bench/versioned_updater.h"
 #include "common/config.h"
 #include "common/dates.h"
 #include "common/mysql_pool.h"
@@ -338,105 +339,6 @@ absl::StatusOr<std::vector<std::pair<int64_t, absl::Time>>> EventTimes(
   return out;
 }
 
-// ---- the optional writer: RecordLanguageLevel open loop with tracked versions ----
-
-class UpdateWriter {
- public:
-  UpdateWriter(std::vector<std::shared_ptr<grpc::Channel>> channels,
-               std::vector<std::pair<std::string, std::string>> records, double rate)
-      : rate_(rate), records_(std::move(records)), state_(records_.size()) {
-    for (auto& ch : channels) stubs_.push_back(v1::IntakeService::NewStub(ch));
-  }
-
-  // Sends until `end`; calls due before `measure_from` are not counted.
-  void Run(SteadyClock::time_point start, SteadyClock::time_point measure_from,
-           SteadyClock::time_point end) {
-    {
-      std::lock_guard lock(mu_);
-      measure_from_ = measure_from;
-      last_done_ = measure_from;
-    }
-    for (uint64_t n = 0;; ++n) {
-      const auto due = start + std::chrono::nanoseconds(static_cast<int64_t>(n * 1e9 / rate_));
-      if (due >= end) break;
-      std::this_thread::sleep_until(due);
-      const bool measured = due >= measure_from;
-      Record& r = state_[n % records_.size()];
-      if (r.busy.exchange(true)) {
-        if (measured) ++skipped_busy_;
-        continue;
-      }
-      auto call = std::make_shared<Call>();
-      const auto& [gemeente, id] = records_[n % records_.size()];
-      AttachPrincipal({gemeente, Role::kConsulent, "bench-event-lag"}, call->context);
-      call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-      call->request.set_id(id);
-      call->request.set_version(r.version.load());
-      v1::TaalMeting* m = call->request.mutable_meting();
-      m->set_vaardigheid(static_cast<v1::TaalVaardigheid>(1 + n % 4));
-      m->set_level(static_cast<v1::CefrLevel>(2 + n % 4));
-      m->set_date("2026-11-01");
-      m->set_bron(static_cast<v1::MeetBron>(1));
-      ++in_flight_;
-      stubs_[n % stubs_.size()]->async()->RecordLanguageLevel(
-          &call->context, &call->request, &call->response,
-          [this, call, &r, due, measured](grpc::Status status) {
-            if (status.ok()) r.version.store(call->response.version());
-            r.busy.store(false);
-            std::lock_guard lock(mu_);
-            if (measured) {
-              statuses_.Add(status);
-              if (status.ok()) {
-                latency_.Record(static_cast<uint64_t>(
-                    std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - due)
-                        .count()));
-              }
-              last_done_ = SteadyClock::now();
-            }
-            --in_flight_;
-          });
-    }
-    while (in_flight_.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-
-  bench::RunReport Report(const std::string& target) {
-    std::lock_guard lock(mu_);
-    bench::RunReport report;
-    report.target = target;
-    report.method = "/inburgering.v1.IntakeService/RecordLanguageLevel";
-    report.channels = static_cast<int>(stubs_.size());
-    report.inflight = 0;
-    report.target_rate = rate_;
-    report.measured_seconds = std::chrono::duration<double>(last_done_ - measure_from_).count();
-    report.latency = latency_;
-    report.statuses = statuses_;
-    return report;
-  }
-  uint64_t skipped_busy() const { return skipped_busy_; }
-
- private:
-  struct Record {
-    std::atomic<int64_t> version{1};  // a fresh registration is version 1
-    std::atomic<bool> busy{false};
-  };
-  struct Call {
-    grpc::ClientContext context;
-    v1::RecordLanguageLevelRequest request;
-    v1::Statushouder response;
-  };
-  const double rate_;
-  const std::vector<std::pair<std::string, std::string>> records_;
-  std::vector<Record> state_;
-  std::vector<std::unique_ptr<v1::IntakeService::Stub>> stubs_;
-  std::atomic<int64_t> in_flight_{0};
-  std::atomic<uint64_t> skipped_busy_{0};
-  std::mutex mu_;
-  bench::LatencyHistogram latency_;
-  bench::StatusCounts statuses_;
-  SteadyClock::time_point measure_from_;
-  SteadyClock::time_point last_done_;
-};
-
 std::shared_ptr<grpc::Channel> Connect(const std::string& target, int index) {
   grpc::ChannelArguments args;
   args.SetInt("bench.channel", index);  // distinct arguments: a connection of its own
@@ -490,22 +392,29 @@ int main(int argc, char** argv) {
     }
   }
 
-  std::unique_ptr<UpdateWriter> writer;
+  // The optional writer: RecordLanguageLevel open loop, each call with the record's last version.
+  std::unique_ptr<bench::VersionedUpdater> writer;
+  std::vector<bench::VersionedUpdater::Record> records;
   const double update_rate = absl::GetFlag(FLAGS_update_rate);
   if (update_rate > 0) {
-    std::vector<std::pair<std::string, std::string>> records;
-    for (const std::string& line : ReadLines(absl::GetFlag(FLAGS_update_ids))) {
+    const std::vector<std::string> lines = ReadLines(absl::GetFlag(FLAGS_update_ids));
+    records = std::vector<bench::VersionedUpdater::Record>(lines.size());
+    for (size_t i = 0; i < lines.size(); ++i) {
       std::vector<std::string> fields =
-          absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+          absl::StrSplit(lines[i], absl::ByAnyChar(" \t"), absl::SkipEmpty());
       if (fields.size() != 2) return Fail("--update_ids: lines must be 'gemeente id'");
-      records.emplace_back(fields[0], fields[1]);
+      records[i].gemeente = fields[0];
+      records[i].id = fields[1];
     }
     if (records.empty()) return Fail("--update_ids: no records");
     std::vector<std::shared_ptr<grpc::Channel>> channels;
     for (int i = 0; i < absl::GetFlag(FLAGS_channels); ++i) {
       channels.push_back(Connect(absl::GetFlag(FLAGS_intake_target), i + 1));
     }
-    writer = std::make_unique<UpdateWriter>(channels, std::move(records), update_rate);
+    bench::VersionedUpdater::Options options;
+    options.kind = bench::VersionedUpdater::Kind::kLanguageLevel;
+    options.subject = "bench-event-lag";
+    writer = std::make_unique<bench::VersionedUpdater>(channels, records, options);
   }
 
   const double cpu0 = bench::ProcessCpuSeconds();
@@ -522,7 +431,9 @@ int main(int argc, char** argv) {
   std::vector<std::thread> threads;
   for (auto& s : samplers) threads.emplace_back([&, p = s.get()] { p->Run(window, stop); });
   std::thread writer_thread;
-  if (writer) writer_thread = std::thread([&] { writer->Run(start, measure_from, stop); });
+  if (writer) {
+    writer_thread = std::thread([&] { writer->RunOpen(update_rate, start, measure_from, stop); });
+  }
   std::this_thread::sleep_until(stop);
   if (writer_thread.joinable()) writer_thread.join();
   for (auto& t : threads) t.join();
@@ -616,13 +527,15 @@ int main(int argc, char** argv) {
   }
   std::string writer_json;
   if (writer) {
-    bench::RunReport r = writer->Report(absl::GetFlag(FLAGS_intake_target));
+    bench::RunReport r = writer->Report(absl::GetFlag(FLAGS_intake_target), update_rate, 0);
     r.client_cpu_cores = run_cpu / run_wall;
     absl::StrAppendFormat(&out,
                           "writer    RecordLanguageLevel open loop at %.0f/s: %.0f ok/s, %d "
-                          "failed, %d skipped (record still busy); p50 %.2f ms, p99 %.2f ms\n",
+                          "failed, %d skipped (record still busy), %d read again after a "
+                          "failure; p50 %.2f ms, p99 %.2f ms\n",
                           update_rate, r.ok_per_second(), r.statuses.failed(),
-                          writer->skipped_busy(), r.latency.ValueAtQuantile(0.5) / 1e6,
+                          writer->skipped_busy(), writer->resyncs(),
+                          r.latency.ValueAtQuantile(0.5) / 1e6,
                           r.latency.ValueAtQuantile(0.99) / 1e6);
     std::string status;
     for (int code = 0; code < bench::StatusCounts::kCodes; ++code) {
@@ -632,8 +545,9 @@ int main(int argc, char** argv) {
       if (code != 0) absl::StrAppend(&status, " (", r.statuses.sample_message(c), ")");
     }
     absl::StrAppend(&out, "          status", status, "\n");
-    writer_json = absl::StrFormat(",\"writer\":{\"ok_per_s\":%.1f,\"failed\":%d,\"skipped\":%d}",
-                                  r.ok_per_second(), r.statuses.failed(), writer->skipped_busy());
+    writer_json = absl::StrFormat(
+        ",\"writer\":{\"ok_per_s\":%.1f,\"failed\":%d,\"skipped\":%d,\"resyncs\":%d}",
+        r.ok_per_second(), r.statuses.failed(), writer->skipped_busy(), writer->resyncs());
   }
   absl::StrAppendFormat(&out, "client    %.2f CPU cores (event_lag itself)\n", run_cpu / run_wall);
   std::cout << out;
