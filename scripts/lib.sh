@@ -24,6 +24,9 @@ alive() { kill -0 "$1" 2>/dev/null && [ "$(ps -o stat= -p "$1" | cut -c1)" != Z 
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+# A numeric field of a one-line JSON report (loadgen --json and the other bench tools):
+# json_num FILE key (e.g. ok_per_s, p50).
+json_num() { sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" "$1" | head -1; }
 
 # Debian packages the build, the stack and the tests need.
 PACKAGES=(cmake ninja-build g++ pkg-config libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev

@@ -163,7 +163,6 @@ start gateway "$BUILD/gateway/gateway_server" --config="$WORK/gateway.json" \
   --matching_target="${ADDR[matching]}" --reporting_target="${ADDR[reporting]}"
 MARIADBD_PID=$(cat "$DB_DIR/mariadbd.pid")  # sampled, not stopped: scripts/lib.sh reuses it
 
-num() { sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" "$1" | head -1; }
 loadgen() {  # name method request-flag... : common flags for the gateway and the token
   local name=$1; shift
   "$LOADGEN" --target "${ADDR[gateway]}" --metadata "authorization=Bearer $TOKEN" \
@@ -186,7 +185,7 @@ growth() {  # from to: the change in %, signed, or n/a
 
 # Each load: its name, the loadgen (or versioned_updates) flags, its in-flight calls for the
 # peak, and its share of a given --rate.
-declare -A ARGS=() PEAK_INFLIGHT=() SHARE=()
+declare -A PEAK_INFLIGHT=() SHARE=()
 if [ "$MODE" = steady ]; then
   KINDS=(get list recommend update)
   log "population: $POPULATION statushouders and $WERKPLEKKEN werkplekken through the gateway"
@@ -220,10 +219,10 @@ if [ "$MODE" = steady ]; then
     sleep 0.2
   done
   ((cursor >= head)) || die "matching did not catch up with intake (cursor $cursor of $head)"
-  ARGS[get]="${READ[*]@Q}"
-  ARGS[list]="--method /inburgering.v1.IntakeService/ListStatushouders --request_json '{\"pageSize\": 50}'"
-  ARGS[recommend]="--method /inburgering.v1.MatchingService/RecommendWerkplekken \
-    --request_json '{\"statushouderId\": \"{{id}}\", \"limit\": 10}' --ids_file '$WORK/ids.txt'"
+  ARGS_get=("${READ[@]}")
+  ARGS_list=(--method /inburgering.v1.IntakeService/ListStatushouders --request_json '{"pageSize": 50}')
+  ARGS_recommend=(--method /inburgering.v1.MatchingService/RecommendWerkplekken
+    --request_json '{"statushouderId": "{{id}}", "limit": 10}' --ids_file "$WORK/ids.txt")
   PEAK_INFLIGHT=([get]=8 [list]=2 [recommend]=4 [update]=8)
   SHARE=([get]=60 [list]=5 [recommend]=15 [update]=20)
 else
@@ -242,8 +241,8 @@ else
     --channels 2 --inflight 8 || die "preload failed: $(cat "$WORK/preload.txt")"
   mysql_admin -N -B -e "SELECT id FROM ${SCHEMA}_intake.statushouders" >"$WORK/ids.txt"
   [ "$(wc -l <"$WORK/ids.txt")" = "$PRELOAD" ] || die "preload stored $(wc -l <"$WORK/ids.txt") rows"
-  ARGS[reads]="${READ[*]@Q}"
-  ARGS[writes]="${WRITE[*]@Q} --ids_file '$WORK/bsns.writes'"
+  ARGS_reads=("${READ[@]}")
+  ARGS_writes=("${WRITE[@]}" --ids_file "$WORK/bsns.writes")
   PEAK_INFLIGHT=([reads]=16 [writes]=8)
   SHARE=([reads]=80 [writes]=20)
 fi
@@ -254,7 +253,8 @@ run_kind() {  # kind phase(peak|soak) flags...: one load, in the background of t
     updates "${phase}_$kind" --ids_file "$WORK/versions.txt" \
       --versions_out "$WORK/versions.$phase" "$@"
   else
-    eval "loadgen ${phase}_$kind ${ARGS[$kind]} --channels 2 \"\$@\""
+    local -n args="ARGS_$kind"  # the kind's loadgen flags (ARGS_get, ARGS_reads, ...)
+    loadgen "${phase}_$kind" "${args[@]}" --channels 2 "$@"
   fi
 }
 
@@ -286,7 +286,7 @@ if [ -z "$RATE" ]; then
   done
   PEAK_LINE="peak of the mix (closed loop, ${PEAK_S}s):"
   for k in "${KINDS[@]}"; do
-    p=$(num "$WORK/peak_$k.json" ok_per_s)
+    p=$(json_num "$WORK/peak_$k.json" ok_per_s)
     RATE_OF[$k]=$(pct "$p" 70)
     PEAK_LINE+=" $k $p/s"
   done
@@ -360,10 +360,10 @@ for k in "${KINDS[@]}"; do
   f="$WORK/soak_$k.json"
   [ -s "$f" ] || { echo "  $k: printed nothing: $(tail -3 "$WORK/soak_$k.txt")"; errors=1; continue; }
   status=$(sed -n 's/.*"status":{\([^}]*\)}.*/\1/p' "$f" | tr -d '"')
-  failed=$(num "$f" failed)
+  failed=$(json_num "$f" failed)
   extra=""
-  [ "$k" = update ] && extra=", skipped (record busy) $(num "$f" skipped_busy), resyncs $(num "$f" resyncs)"
-  echo "  $k: $(num "$f" ok_per_s) OK/s, p50 $(num "$f" p50) us, p99 $(num "$f" p99) us, late sends $(num "$f" late_sends)$extra; by status: $status"
+  [ "$k" = update ] && extra=", skipped (record busy) $(json_num "$f" skipped_busy), resyncs $(json_num "$f" resyncs)"
+  echo "  $k: $(json_num "$f" ok_per_s) OK/s, p50 $(json_num "$f" p50) us, p99 $(json_num "$f" p99) us, late sends $(json_num "$f" late_sends)$extra; by status: $status"
   [ "${failed:-1}" = 0 ] || errors=1
 done
 MID=$(((WARMUP + DURATION) / 2))

@@ -190,9 +190,6 @@ drain() {  # [timeout_s, default 600] waits until reporting has applied every nu
     'BEGIN { printf "%d events applied in %.1f s (%.0f/s), %d left", n, b - a, n / (b - a), left }')
 }
 
-# A numeric field of loadgen's --json line: json_num FILE key (e.g. ok_per_s, p50).
-json_num() { sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" "$1" | head -1; }
-
 # A global status counter of the server (e.g. Com_select), as the app user sees it.
 db_counter() {
   mariadb --no-defaults -h 127.0.0.1 -P "$DB_PORT" -u inburgering -p"$APP_PASSWORD" -N -B \
