@@ -50,10 +50,8 @@ intake_build() {  # smoke [extra targets...]
   local smoke=$1
   shift
   if ((!smoke)); then
-    [ -f "$BUILD/build.ninja" ] || cmake -S "$ROOT" -B "$BUILD" -G Ninja \
-      -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-    log "building intake_server, loadgen, datagen, load_region $* in $BUILD"
-    cmake --build "$BUILD" -j 2 --target intake_server loadgen datagen load_region "$@" >/dev/null
+    # scripts/lib.sh's build, so that a first configure here sets it up as the test command does.
+    INBURGERING_BUILD_TARGETS="intake_server loadgen datagen load_region $*" build >/dev/null
   fi
   local b
   for b in "$INTAKE_SERVER" "$LOADGEN" "$DATAGEN" "$LOAD_REGION"; do
