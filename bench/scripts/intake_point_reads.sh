@@ -57,8 +57,9 @@ awk -v g="$GEMEENTE" '{ printf "SELECT record FROM statushouders WHERE id = '\''
 SLAP_PER_CLIENT=$(awk -v d="$DURATION" -v c="$CALLERS" \
   'BEGIN { n = 1500 * d; if (n < 20000 / c) n = 20000 / c; printf "%d", n }')
 ((SMOKE)) && SLAP_PER_CLIENT=20
-# mariadb-slap runs before and after the RPC runs, and the ratio is taken against the faster of
-# the two: this machine's speed drifts within minutes, and a slower baseline must not flatter it.
+# mariadb-slap runs right before and right after the run of record (--client h2), and the ratio
+# is taken against the faster of the two: this machine's speed drifts within minutes, and a
+# slower baseline must not flatter it.
 slap() {  # prefix
   log "mariadb-slap ($1): the same point SELECT, $CALLERS clients x $SLAP_PER_CLIENT statements"
   cpu_snapshot
@@ -84,6 +85,7 @@ direct() {  # client output-prefix
 direct h2 loadgen
 RPC_CPU=$(cat "$WORK/loadgen.cpu")
 RPC_RATE=$(json_num "$WORK/loadgen.json" ok_per_s)
+slap after
 direct grpc grpcpp
 GRPCPP_CPU=$(cat "$WORK/grpcpp.cpu")
 GRPCPP_RATE=$(json_num "$WORK/grpcpp.json" ok_per_s)
@@ -104,8 +106,6 @@ if ((GATEWAY)); then
   GW_P50=$(json_num "$WORK/gateway.json" p50)
 fi
 
-
-slap after
 read -r SLAP1_RATE SLAP1_SECONDS SLAP1_COUNT <"$WORK/before.slap"
 read -r SLAP2_RATE SLAP2_SECONDS SLAP2_COUNT <"$WORK/after.slap"
 SLAP_RATE=$((SLAP1_RATE > SLAP2_RATE ? SLAP1_RATE : SLAP2_RATE))
@@ -118,8 +118,8 @@ echo "   server    $RPC_CPU"
 echo "-- the same with the grpc++ client"
 sed 's/^/   /' "$WORK/grpcpp.txt"
 echo "   server    $GRPCPP_CPU"
-echo "-- mariadb-slap before ($(cat "$WORK/before.slapcpu")), $CALLERS clients: $SLAP1_COUNT point SELECTs (server Com_select) in ${SLAP1_SECONDS}s = $SLAP1_RATE/s"
-echo "-- mariadb-slap after  ($(cat "$WORK/after.slapcpu")): $SLAP2_COUNT in ${SLAP2_SECONDS}s = $SLAP2_RATE/s; the baseline is the faster, $SLAP_RATE/s"
+echo "-- mariadb-slap just before the h2 run ($(cat "$WORK/before.slapcpu")), $CALLERS clients: $SLAP1_COUNT point SELECTs (server Com_select) in ${SLAP1_SECONDS}s = $SLAP1_RATE/s"
+echo "-- mariadb-slap just after it ($(cat "$WORK/after.slapcpu")): $SLAP2_COUNT in ${SLAP2_SECONDS}s = $SLAP2_RATE/s; the baseline is the faster, $SLAP_RATE/s"
 awk -v r="$RPC_RATE" -v g="$GRPCPP_RATE" -v s="$SLAP_RATE" \
   'BEGIN { printf "-- result   GetStatushouder %.0f ok/s, point SELECT %.0f/s, ratio %.2f (target >= 0.5); with grpc++ %.0f ok/s, ratio %.2f\n", r, s, r / s, g, g / s }'
 if ((GATEWAY)); then
