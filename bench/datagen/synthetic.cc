@@ -72,6 +72,18 @@ const std::array<std::pair<std::string, double>, 10> kCountries = {{{"SY", 70},
 const std::array<std::pair<v1::Leerroute, double>, 3> kLeerroutes = {
     {{v1::LEERROUTE_ONDERWIJSROUTE, 21}, {v1::LEERROUTE_B1, 69}, {v1::LEERROUTE_Z_ROUTE, 63}}};
 
+// The brede intake's groups: ready for work, a route to work, not able now.
+const std::array<std::pair<v1::IntakeGroep, double>, 3> kIntakeGroepen = {
+    {{v1::INTAKE_GROEP_KLAAR_VOOR_WERK, 20},
+     {v1::INTAKE_GROEP_ROUTE_NAAR_WERK, 50},
+     {v1::INTAKE_GROEP_NU_NIET_IN_STAAT, 30}}};
+
+// How the trajectories that end within the data end.
+const std::array<std::pair<v1::Phase, double>, 4> kFinalPhases = {{{v1::PHASE_AFGEROND, 50},
+                                                                   {v1::PHASE_VRIJGESTELD, 15},
+                                                                   {v1::PHASE_ONTHEVEN, 10},
+                                                                   {v1::PHASE_VERTROKKEN, 25}}};
+
 // Language level at intake: most start at A0-A2, a few already reached B1 in the azc.
 const std::array<std::pair<v1::CefrLevel, double>, 5> kCefr = {{{v1::CEFR_LEVEL_A0, 15},
                                                                 {v1::CEFR_LEVEL_A1, 30},
@@ -339,7 +351,8 @@ SyntheticData::Trajectory SyntheticData::TrajectoryOf(
   Rng rng(options_.seed, kTrajectory, static_cast<uint64_t>(index));
   const v1::Statushouder& s = registered.statushouder();
   // No date after the reference day: the service refuses dates in the future.
-  auto capped = [&](int day) { return Day(FromEpoch(std::min(day, reference_day_))); };
+  auto capped = [&](int day) { return std::min(day, reference_day_); };
+  auto date = [](int day) { return Day(FromEpoch(day)); };
   Trajectory t;
   const bool settled = !s.vestigingsdatum().empty();
   const int vestiging = settled ? DaysSinceEpoch(s.vestigingsdatum()) : reference_day_ - 30;
@@ -348,13 +361,9 @@ SyntheticData::Trajectory SyntheticData::TrajectoryOf(
   // they are sent again as registered (the intake confirms them).
   v1::RecordBredeIntakeRequest& intake = t.brede_intake.emplace();
   *intake.mutable_brede_intake() = s.brede_intake();
-  const int intake_day = std::min(vestiging + rng.Between(5, 42), reference_day_);
-  intake.mutable_brede_intake()->set_date(capped(intake_day));
-  const std::array<std::pair<v1::IntakeGroep, double>, 3> groepen = {
-      {{v1::INTAKE_GROEP_KLAAR_VOOR_WERK, 20},
-       {v1::INTAKE_GROEP_ROUTE_NAAR_WERK, 50},
-       {v1::INTAKE_GROEP_NU_NIET_IN_STAAT, 30}}};
-  intake.mutable_brede_intake()->set_intake_groep(rng.Weighted(groepen));
+  const int intake_day = capped(vestiging + rng.Between(5, 42));
+  intake.mutable_brede_intake()->set_date(date(intake_day));
+  intake.mutable_brede_intake()->set_intake_groep(rng.Weighted(kIntakeGroepen));
   *intake.mutable_opleiding() = s.opleiding();
   intake.set_prior_occupation_isco(s.prior_occupation_isco());
   *intake.mutable_work_wishes_isco() = s.work_wishes_isco();
@@ -365,9 +374,8 @@ SyntheticData::Trajectory SyntheticData::TrajectoryOf(
   // The PIP is due ten weeks after the vestiging; drawn over 3-16 weeks, a little over half are
   // on time, as gemeenten reported in the first years of the Wet inburgering 2021.
   v1::EstablishPipRequest& pip = t.pip.emplace();
-  const int pip_day =
-      std::min(std::max(vestiging + rng.Between(21, 112), intake_day), reference_day_);
-  pip.set_date(capped(pip_day));
+  const int pip_day = capped(std::max(vestiging + rng.Between(21, 112), intake_day));
+  pip.set_date(date(pip_day));
   // Mostly the advised route; one in ten differs after the intake's talk.
   pip.set_leerroute(rng.Chance(0.9) ? s.brede_intake().advised_leerroute()
                                     : rng.Weighted(kLeerroutes));
@@ -377,16 +385,12 @@ SyntheticData::Trajectory SyntheticData::TrajectoryOf(
     meting.set_vaardigheid(static_cast<v1::TaalVaardigheid>(rng.Between(1, 4)));
     meting.set_level(rng.Weighted(kCefr));
     meting.set_bron(rng.Chance(0.8) ? v1::MEET_BRON_TOETS : v1::MEET_BRON_EXAMEN);
-    meting.set_date(capped(pip_day + rng.Between(30, 400)));
+    meting.set_date(date(capped(pip_day + rng.Between(30, 400))));
   }
   if (rng.Chance(0.15)) {
     v1::ChangePhaseRequest& phase = t.phase.emplace();
-    const std::array<std::pair<v1::Phase, double>, 4> finals = {{{v1::PHASE_AFGEROND, 50},
-                                                                 {v1::PHASE_VRIJGESTELD, 15},
-                                                                 {v1::PHASE_ONTHEVEN, 10},
-                                                                 {v1::PHASE_VERTROKKEN, 25}}};
-    phase.set_phase(rng.Weighted(finals));
-    phase.set_date(capped(pip_day + rng.Between(180, 900)));
+    phase.set_phase(rng.Weighted(kFinalPhases));
+    phase.set_date(date(capped(pip_day + rng.Between(180, 900))));
   }
   return t;
 }
