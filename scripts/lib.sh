@@ -89,6 +89,12 @@ db_running() { [ -S "$DB_SOCKET" ] && mysql_admin -e "SELECT 1" >/dev/null 2>&1;
 db_start() {
   mkdir -p "$DB_DIR" "$LOG_DIR" "$RUN_DIR"
   if db_running; then
+    # The socket is per checkout, the port is not: one started with another INBURGERING_DB_PORT
+    # would answer here on the socket while every TCP client looks for it in vain.
+    local port
+    port=$(mysql_admin -N -B -e "SELECT @@port")
+    [ "$port" = "$DB_PORT" ] || die "this checkout's MariaDB already runs on port $port, not \
+$DB_PORT: stop it with scripts/down.sh, or run with INBURGERING_DB_PORT=$port"
     log "MariaDB already running on 127.0.0.1:$DB_PORT"
   else
     if [ ! -d "$DB_DIR/data/mysql" ]; then
