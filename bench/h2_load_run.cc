@@ -26,11 +26,6 @@ namespace {
 // this much later, so that a server that never answers cannot hang the run.
 constexpr auto kDeadlineGrace = std::chrono::seconds(1);
 
-uint64_t Nanos(std::chrono::steady_clock::duration d) {
-  return static_cast<uint64_t>(
-      std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::nanoseconds>(d).count()));
-}
-
 // The status for a response without grpc-status, from its HTTP status (gRPC's
 // doc/http-grpc-status-mapping.md).
 grpc::StatusCode FromHttpStatus(int http_status) {
@@ -387,7 +382,7 @@ void H2LoadRun::Complete(Stream& stream, const grpc::Status& status) {
   if (!stream.measured) return;
   const Clock::time_point now = Clock::now();
   report_.statuses.Add(status);
-  if (status.ok()) report_.latency.Record(Nanos(now - stream.started));
+  if (status.ok()) report_.latency.Record(now - stream.started);
   first_measured_ = std::min(first_measured_, stream.started);
   last_measured_ = std::max(last_measured_, now);
 }

@@ -6,14 +6,6 @@
 #include <thread>
 
 namespace inburgering::bench {
-namespace {
-
-uint64_t Nanos(std::chrono::steady_clock::duration d) {
-  return static_cast<uint64_t>(
-      std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::nanoseconds>(d).count()));
-}
-
-}  // namespace
 
 LoadRun::LoadRun(LoadOptions options, const RequestTemplate& requests,
                  const std::vector<std::shared_ptr<grpc::Channel>>& channels)
@@ -143,7 +135,7 @@ void LoadRun::Send(Slot& slot, const Call& call) {
   slot.latency_from = open_loop ? call.due : now;
   if (slot.measured) {
     slot.first_measured = std::min(slot.first_measured, slot.latency_from);
-    if (open_loop) slot.send_lag.Record(Nanos(now - call.due));
+    if (open_loop) slot.send_lag.Record(now - call.due);
   }
 
   if (absl::Status s = requests_.Fill(call.index, &slot.request); !s.ok()) {
@@ -169,7 +161,7 @@ void LoadRun::OnDone(Slot& slot, const grpc::Status& status) {
   if (slot.measured) {
     const Clock::time_point now = Clock::now();
     slot.statuses.Add(status);
-    if (status.ok()) slot.latency.Record(Nanos(now - slot.latency_from));
+    if (status.ok()) slot.latency.Record(now - slot.latency_from);
     slot.last_measured = std::max(slot.last_measured, now);
   }
   if (options_.rate > 0) {

@@ -9,6 +9,7 @@
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/status.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -36,6 +37,11 @@ class LatencyHistogram {
   static constexpr size_t kBucketCount = size_t{kMaxBits - kSubBucketBits + 1} << kSubBucketBits;
 
   void Record(uint64_t nanos);
+  // An elapsed time; a negative one (clocks read on different threads) counts as 0.
+  void Record(std::chrono::steady_clock::duration elapsed) {
+    Record(static_cast<uint64_t>(std::max<int64_t>(
+        0, std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count())));
+  }
   void Merge(const LatencyHistogram& other);
 
   uint64_t count() const { return count_; }

@@ -1,6 +1,7 @@
 #include "bench/loadgen_stats.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -37,6 +38,15 @@ TEST(LatencyHistogram, SmallValuesAreExact) {
   EXPECT_EQ(h.ValueAtQuantile(0.99), 99u);
   EXPECT_EQ(h.ValueAtQuantile(1.0), 100u);
   EXPECT_DOUBLE_EQ(h.mean(), 50.5);
+}
+
+TEST(LatencyHistogram, AnElapsedTimeIsRecordedInNanosAndANegativeOneAsZero) {
+  LatencyHistogram h;
+  h.Record(std::chrono::microseconds(3));
+  h.Record(std::chrono::steady_clock::duration(-5));
+  EXPECT_EQ(h.count(), 2u);
+  EXPECT_EQ(h.min(), 0u);
+  EXPECT_EQ(h.max(), 3000u);
 }
 
 TEST(LatencyHistogram, BucketsTileTheRangeWithoutGapsOrOverlap) {

@@ -202,8 +202,7 @@ void VersionedUpdater::Done(Call& c, const grpc::Status& status, bool closed_loo
     if (c.measured) {
       statuses_.Add(status);
       if (status.ok()) {
-        latency_.Record(static_cast<uint64_t>(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - c.due).count()));
+        latency_.Record(Clock::now() - c.due);
       }
       last_done_ = Clock::now();
     }
