@@ -148,12 +148,6 @@ absl::StatusOr<std::unique_ptr<google::protobuf::Message>> RequestTemplate::Pars
   return message;
 }
 
-absl::StatusOr<std::string> RequestTemplate::Parse(const std::string& text) const {
-  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> message = ParseMessage(text);
-  if (!message.ok()) return message.status();
-  return (*message)->SerializeAsString();
-}
-
 void RequestTemplate::PrepareSlots() {
   // Each placeholder becomes a marker byte no literal holds, and the marked text is parsed once:
   // a string field holding markers shows which pieces make up its value. If a marker lands
@@ -261,7 +255,10 @@ std::string RequestTemplate::SerializeFromSlots(uint64_t index) const {
 }
 
 absl::StatusOr<std::string> RequestTemplate::SerializeByParsing(uint64_t index) const {
-  return Parse(Substitute(pieces_, index));
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> message =
+      ParseMessage(Substitute(pieces_, index));
+  if (!message.ok()) return message.status();
+  return (*message)->SerializeAsString();
 }
 
 absl::StatusOr<std::string> RequestTemplate::Serialize(uint64_t index) const {
@@ -285,11 +282,7 @@ absl::Status RequestTemplate::Fill(uint64_t index, grpc::ByteBuffer* out) const 
     *out = cache_[index % cache_.size()];
     return absl::OkStatus();
   }
-  if (parsed_ != nullptr) {
-    *out = ToByteBuffer(SerializeFromSlots(index));
-    return absl::OkStatus();
-  }
-  absl::StatusOr<std::string> bytes = SerializeByParsing(index);
+  absl::StatusOr<std::string> bytes = Serialize(index);
   if (!bytes.ok()) return bytes.status();
   *out = ToByteBuffer(*bytes);
   return absl::OkStatus();

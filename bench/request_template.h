@@ -73,7 +73,6 @@ class RequestTemplate {
   std::string Substitute(const std::vector<Piece>& pieces, uint64_t index) const;
   absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ParseMessage(
       const std::string& text) const;
-  absl::StatusOr<std::string> Parse(const std::string& text) const;
   // Sets up parsed_ and slots_ when every placeholder is inside a string field and the result
   // is byte for byte what parsing gives; leaves them empty otherwise.
   void PrepareSlots();
