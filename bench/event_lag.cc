@@ -527,7 +527,7 @@ int main(int argc, char** argv) {
   }
   std::string writer_json;
   if (writer) {
-    bench::RunReport r = writer->Report(absl::GetFlag(FLAGS_intake_target), update_rate, 0);
+    bench::RunReport r = writer->Report(absl::GetFlag(FLAGS_intake_target));
     r.client_cpu_cores = run_cpu / run_wall;
     absl::StrAppendFormat(&out,
                           "writer    RecordLanguageLevel open loop at %.0f/s: %.0f ok/s, %d "

@@ -322,6 +322,7 @@ absl::StatusOr<RunReport> H2LoadRun::Run(Clock::time_point connect_deadline) {
     }
   }
 
+  report_.client = "h2";
   report_.method = options_.method;
   report_.channels = static_cast<int>(connections_.size());
   report_.inflight = options_.inflight;

@@ -96,6 +96,7 @@ TEST_P(LoadRunTest, ClosedLoopMakesExactlyTheRequestedCalls) {
   EXPECT_EQ(service_.calls(), 300);
   EXPECT_GT(report.measured_seconds, 0);
   EXPECT_EQ(report.channels, 2);
+  EXPECT_EQ(report.client, GetParam());
 }
 
 TEST_P(LoadRunTest, WarmUpCallsAreSentButNotCounted) {

@@ -254,7 +254,6 @@ int Main(int argc, char** argv) {
     auto result = run.Run(std::chrono::steady_clock::now() + connect_timeout);
     if (!result.ok()) Fail(1, result.status().message());
     report = *std::move(result);
-    report.client = client;
   } else {
     auto credentials = ChannelCredentialsFor(target);
     if (!credentials.ok()) Fail(1, credentials.status().message());

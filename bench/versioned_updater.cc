@@ -35,6 +35,7 @@ VersionedUpdater::VersionedUpdater(const std::vector<std::shared_ptr<grpc::Chann
 void VersionedUpdater::RunOpen(double rate, Clock::time_point start, Clock::time_point measure_from,
                                Clock::time_point end) {
   Begin(measure_from, end);
+  rate_ = rate;
   for (uint64_t n = 0;; ++n) {
     const auto due = start + std::chrono::nanoseconds(static_cast<int64_t>(n * 1e9 / rate));
     if (due >= end) break;
@@ -52,11 +53,12 @@ void VersionedUpdater::RunOpen(double rate, Clock::time_point start, Clock::time
 void VersionedUpdater::RunClosed(int inflight, Clock::time_point measure_from,
                                  Clock::time_point end) {
   Begin(measure_from, end);
+  inflight_ = inflight;
   for (int i = 0; i < inflight; ++i) Next();
   WaitIdle();
 }
 
-RunReport VersionedUpdater::Report(const std::string& target, double rate, int inflight) {
+RunReport VersionedUpdater::Report(const std::string& target) {
   std::lock_guard lock(mu_);
   RunReport report;
   report.target = target;
@@ -64,8 +66,8 @@ RunReport VersionedUpdater::Report(const std::string& target, double rate, int i
                       ? "RecordBredeIntake+UpdateStatushouder (versioned)"
                       : "/inburgering.v1.IntakeService/RecordLanguageLevel (versioned)";
   report.channels = static_cast<int>(stubs_.size());
-  report.inflight = inflight;
-  report.target_rate = rate;
+  report.inflight = inflight_;
+  report.target_rate = rate_;
   report.measured_seconds = std::chrono::duration<double>(last_done_ - measure_from_).count();
   report.latency = latency_;
   report.statuses = statuses_;

@@ -63,8 +63,9 @@ class VersionedUpdater {
   // Closed loop: `inflight` calls at a time, each followed at once by the next free record's.
   void RunClosed(int inflight, Clock::time_point measure_from, Clock::time_point end);
 
-  // Updates started before measure_from are not counted.
-  RunReport Report(const std::string& target, double rate, int inflight);
+  // The run's figures (its rate, or its calls in flight); updates started before measure_from
+  // are not counted.
+  RunReport Report(const std::string& target);
   uint64_t skipped_busy() const { return skipped_busy_; }
   uint64_t resyncs() const { return resyncs_; }
 
@@ -93,6 +94,8 @@ class VersionedUpdater {
   Clock::time_point measure_from_;
   Clock::time_point last_done_;
   Clock::time_point end_;
+  double rate_ = 0;   // RunOpen's
+  int inflight_ = 0;  // RunClosed's
 };
 
 }  // namespace inburgering::bench

@@ -111,7 +111,7 @@ int Main(int argc, char** argv) {
   }
   const std::chrono::duration<double> wall = Clock::now() - start;
 
-  RunReport report = updater.Report(target, rate, rate > 0 ? 0 : inflight);
+  RunReport report = updater.Report(target);
   report.warmup_seconds = absl::GetFlag(FLAGS_warmup);
   report.client_cpu_cores = (ProcessCpuSeconds() - cpu_before) / wall.count();
   if (const std::string path = absl::GetFlag(FLAGS_versions_out); !path.empty()) {
