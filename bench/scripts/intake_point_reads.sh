@@ -68,40 +68,39 @@ slap() {  # prefix
 }
 slap before
 
-# Twice direct: with the lean HTTP/2 client (the figure of record: as cheap per call as h2load,
-# the way mariadb-slap's C client is cheap, so that the client takes as little of the two cores
-# from the service as slap's takes from MariaDB), then with grpc++ (the suite's own client).
-direct() {  # client output-prefix
-  log "loadgen --client $1: GetStatushouder, 4 channels x 4 in flight, ${WARMUP}s warm-up + ${DURATION}s"
+# Every run has the same shape. Twice direct: with the lean HTTP/2 client (the figure of record:
+# as cheap per call as h2load, the way mariadb-slap's C client is cheap, so that the client takes
+# as little of the two cores from the service as slap's takes from MariaDB), then with grpc++ (the
+# suite's own client); then with grpc++ through the gateway.
+reads() {  # output-prefix client target metadata...
+  local name=$1 client=$2 target=$3 m
+  shift 3
+  local metadata=()
+  for m in "$@"; do metadata+=(--metadata "$m"); done
+  log "loadgen --client $client: GetStatushouder at $target, 4 channels x $((CALLERS / 4))" \
+    "in flight, ${WARMUP}s warm-up + ${DURATION}s"
   cpu_snapshot
-  "$LOADGEN" --client "$1" --target "127.0.0.1:$INTAKE_PORT" --method "$METHOD" \
-    --metadata "x-inburgering-gemeente=$GEMEENTE" --metadata x-inburgering-role=consulent \
-    --metadata x-inburgering-subject=bench --request_json '{"id": "{{id}}"}' \
-    --ids_file "$WORK/ids.txt" --channels 4 --inflight $((CALLERS / 4)) \
-    --duration "$DURATION" --warmup "$WARMUP" --json >"$WORK/$2.json" 2>"$WORK/$2.txt" ||
-    die "loadgen --client $1 failed: $(cat "$WORK/$2.txt")"
-  cpu_since >"$WORK/$2.cpu"
+  "$LOADGEN" --client "$client" --target "$target" --method "$METHOD" "${metadata[@]}" \
+    --request_json '{"id": "{{id}}"}' --ids_file "$WORK/ids.txt" --channels 4 \
+    --inflight $((CALLERS / 4)) --duration "$DURATION" --warmup "$WARMUP" --json \
+    >"$WORK/$name.json" 2>"$WORK/$name.txt" || die "loadgen ($name) failed: $(cat "$WORK/$name.txt")"
+  cpu_since >"$WORK/$name.cpu"
 }
-direct h2 loadgen
+DIRECT=("x-inburgering-gemeente=$GEMEENTE" x-inburgering-role=consulent x-inburgering-subject=bench)
+reads loadgen h2 "127.0.0.1:$INTAKE_PORT" "${DIRECT[@]}"
 RPC_CPU=$(cat "$WORK/loadgen.cpu")
 RPC_RATE=$(json_num "$WORK/loadgen.json" ok_per_s)
 slap after
-direct grpc grpcpp
+reads grpcpp grpc "127.0.0.1:$INTAKE_PORT" "${DIRECT[@]}"
 GRPCPP_CPU=$(cat "$WORK/grpcpp.cpu")
 GRPCPP_RATE=$(json_num "$WORK/grpcpp.json" ok_per_s)
 GRPCPP_P50=$(json_num "$WORK/grpcpp.json" p50)
 
 if ((GATEWAY)); then
-  log "loadgen: GetStatushouder through the gateway, same shape"
-  cpu_snapshot
   GW_CPU0=$(cpu_seconds "$GATEWAY_PID")
-  "$LOADGEN" --target "127.0.0.1:$GATEWAY_PORT" --method "$METHOD" \
-    --metadata "authorization=Bearer $GATEWAY_TOKEN" --request_json '{"id": "{{id}}"}' \
-    --ids_file "$WORK/ids.txt" --channels 4 --inflight $((CALLERS / 4)) \
-    --duration "$DURATION" --warmup "$WARMUP" --json >"$WORK/gateway.json" 2>"$WORK/gateway.txt" ||
-    die "loadgen through the gateway failed: $(cat "$WORK/gateway.txt")"
+  reads gateway grpc "127.0.0.1:$GATEWAY_PORT" "authorization=Bearer $GATEWAY_TOKEN"
   GW_CPU=$(awk -v t0="$SNAP_T" -v t1="$(now)" -v c0="$GW_CPU0" -v c1="$(cpu_seconds "$GATEWAY_PID")" \
-    'BEGIN { printf "gateway %.2f cores, ", (c1 - c0) / (t1 - t0) }')$(cpu_since)
+    'BEGIN { printf "gateway %.2f cores, ", (c1 - c0) / (t1 - t0) }')$(cat "$WORK/gateway.cpu")
   GW_RATE=$(json_num "$WORK/gateway.json" ok_per_s)
   GW_P50=$(json_num "$WORK/gateway.json" p50)
 fi
