@@ -335,7 +335,6 @@ absl::StatusOr<RunReport> H2LoadRun::Run(Clock::time_point connect_deadline) {
 }
 
 void H2LoadRun::Start(Stream& slot) {
-  slot.in_flight = false;
   Connection& connection = *slot.connection;
   const Clock::time_point now = Clock::now();
   if (connection.dead || now >= end_) return Retire();
