@@ -179,6 +179,7 @@ class MuteListener {
     for (int client : accepted_) close(client);
   }
   std::string target() const { return absl::StrCat("127.0.0.1:", port_); }
+  int port() const { return port_; }
 
  private:
   int fd_ = -1;
@@ -200,6 +201,12 @@ class H2LoadRunTest : public ::testing::Test {
     options_.requests = 100;
     options_.deadline = std::chrono::milliseconds(100);
   }
+  absl::StatusOr<RunReport> RunAgainst(
+      const std::string& target, int connections,
+      std::chrono::milliseconds connect_within = std::chrono::seconds(5)) {
+    return H2LoadRun(options_, *requests_, target, connections)
+        .Run(std::chrono::steady_clock::now() + connect_within);
+  }
   std::optional<RequestTemplate> requests_;
   LoadOptions options_;
 };
@@ -207,9 +214,7 @@ class H2LoadRunTest : public ::testing::Test {
 TEST_F(H2LoadRunTest, AServerThatNeverAnswersEndsInDeadlineExceeded) {
   MuteListener mute(/*close_at_once=*/false);
   options_.requests = 6;  // each one waits out deadline and grace: keep the test short
-  H2LoadRun run(options_, *requests_, mute.target(), 2);
-  const absl::StatusOr<RunReport> report =
-      run.Run(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  const absl::StatusOr<RunReport> report = RunAgainst(mute.target(), 2);
   ASSERT_TRUE(report.ok()) << report.status();
   // Every call was given up on: the run ends instead of waiting forever.
   EXPECT_EQ(report->statuses.count(grpc::StatusCode::DEADLINE_EXCEEDED), 6u);
@@ -218,9 +223,7 @@ TEST_F(H2LoadRunTest, AServerThatNeverAnswersEndsInDeadlineExceeded) {
 
 TEST_F(H2LoadRunTest, AClosedConnectionFailsItsCallsAsUnavailable) {
   MuteListener closer(/*close_at_once=*/true);
-  H2LoadRun run(options_, *requests_, closer.target(), 2);
-  const absl::StatusOr<RunReport> report =
-      run.Run(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  const absl::StatusOr<RunReport> report = RunAgainst(closer.target(), 2);
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->statuses.count(grpc::StatusCode::UNAVAILABLE), 6u);
   EXPECT_EQ(report->statuses.total(), 6u);
@@ -230,19 +233,16 @@ TEST_F(H2LoadRunTest, NoListenerIsUnavailableBeforeAnyCall) {
   int port = 0;
   {
     MuteListener gone(/*close_at_once=*/true);
-    port = std::stoi(gone.target().substr(gone.target().rfind(':') + 1));
+    port = gone.port();
   }
-  H2LoadRun run(options_, *requests_, absl::StrCat("127.0.0.1:", port), 1);
   const absl::StatusOr<RunReport> report =
-      run.Run(std::chrono::steady_clock::now() + std::chrono::milliseconds(200));
+      RunAgainst(absl::StrCat("127.0.0.1:", port), 1, std::chrono::milliseconds(200));
   EXPECT_EQ(report.status().code(), absl::StatusCode::kUnavailable) << report.status();
 }
 
 TEST_F(H2LoadRunTest, AnOpenLoopRateIsRefused) {
   options_.rate = 100;
-  H2LoadRun run(options_, *requests_, "127.0.0.1:1", 1);
-  EXPECT_EQ(run.Run(std::chrono::steady_clock::now()).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunAgainst("127.0.0.1:1", 1).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace
