@@ -315,9 +315,11 @@ IntakeServiceImpl::IntakeServiceImpl(StatushouderStore& store, Outbox& outbox, W
       outbox_(outbox),
       workers_(workers),
       today_(std::move(today)),
-      point_reads_(workers, kBatchesRunning, StatushouderStore::kMaxGetMany,
-                   [this](std::vector<PointRead>& batch) { ReadBatch(batch); }),
-      registrations_(workers, kBatchesRunning, StatushouderStore::kMaxCreateMany,
+      point_reads_(StatushouderStore::kMaxGetMany,
+                   [this](std::vector<PointRead>& batch, absl::FunctionRef<void()> release) {
+                     ReadBatch(batch, release);
+                   }),
+      registrations_(workers, kRegistrationBatchesRunning, StatushouderStore::kMaxCreateMany,
                      [this](std::vector<Registration>& batch) { RegisterBatch(batch); }) {}
 
 grpc::ServerUnaryReactor* IntakeServiceImpl::GetStatushouder(
@@ -334,35 +336,43 @@ grpc::ServerUnaryReactor* IntakeServiceImpl::GetStatushouder(
   return reactor;
 }
 
-void IntakeServiceImpl::ReadBatch(std::vector<PointRead>& batch) {
+void IntakeServiceImpl::ReadBatch(std::vector<PointRead>& batch,
+                                  absl::FunctionRef<void()> release_database) {
   // One statement per gemeente in the batch (almost always one): the tenant stays in the WHERE.
-  absl::flat_hash_map<std::string, std::vector<PointRead*>> by_gemeente;
+  struct Statement {
+    std::vector<PointRead*> reads;
+    absl::StatusOr<absl::flat_hash_map<std::string, v1::Statushouder>> found;
+  };
+  absl::flat_hash_map<std::string, Statement> by_gemeente;
   for (PointRead& read : batch) {
     if (read.context->IsCancelled()) {
       read.reactor->Finish(
           grpc::Status(grpc::StatusCode::CANCELLED, "call cancelled before it ran"));
       continue;
     }
-    by_gemeente[read.gemeente].push_back(&read);
+    by_gemeente[read.gemeente].reads.push_back(&read);
   }
-  const absl::CivilDay today = today_();
-  for (auto& [gemeente, reads] : by_gemeente) {
+  for (auto& [gemeente, statement] : by_gemeente) {
     std::vector<std::string> ids;
-    ids.reserve(reads.size());
+    ids.reserve(statement.reads.size());
     auto latest = std::chrono::system_clock::time_point::min();
-    for (const PointRead* read : reads) {
+    for (const PointRead* read : statement.reads) {
       ids.push_back(read->id);
       latest = std::max(latest, read->context->deadline());
     }
-    absl::StatusOr<absl::flat_hash_map<std::string, v1::Statushouder>> found;
-    {
-      CallDeadlineScope deadline(latest);
-      found = store_.GetMany(gemeente, ids);
-    }
-    if (!found.ok()) {
-      for (PointRead* read : reads) read->reactor->Finish(ToGrpcStatus(found.status()));
+    CallDeadlineScope deadline(latest);
+    statement.found = store_.GetMany(gemeente, ids);
+  }
+  release_database();  // the next batch's statement runs while this one answers
+
+  const absl::CivilDay today = today_();
+  for (auto& [gemeente, statement] : by_gemeente) {
+    const std::vector<PointRead*>& reads = statement.reads;
+    if (!statement.found.ok()) {
+      for (PointRead* read : reads) read->reactor->Finish(ToGrpcStatus(statement.found.status()));
       continue;
     }
+    absl::flat_hash_map<std::string, v1::Statushouder>& found = *statement.found;
     // Each record moves into its caller's response; a second caller of the same id in the batch
     // (rare) gets a copy of the first one's. All are filled before any is finished: once finished,
     // a response belongs to gRPC.
@@ -371,9 +381,9 @@ void IntakeServiceImpl::ReadBatch(std::vector<PointRead>& batch) {
     std::vector<bool> exists(reads.size(), true);
     for (size_t i = 0; i < reads.size(); ++i) {
       PointRead* read = reads[i];
-      if (auto it = found->find(read->id); it != found->end()) {
+      if (auto it = found.find(read->id); it != found.end()) {
         read->response->Swap(&it->second);
-        found->erase(it);
+        found.erase(it);
         RefreshDerived(*read->response, today);
         answered.push_back(read);
       } else if (auto first = absl::c_find_if(

@@ -22,9 +22,9 @@ class IntakeServiceImpl final : public v1::IntakeService::CallbackService {
   // At most this many rows per ImportStatushoudersRequest.
   static constexpr int kMaxImportBatch = 5000;
 
-  // At most this many batches of reads, and of registrations, run at once (each holds one
-  // connection): enough to keep the database busy while the service answers the last batch.
-  static constexpr int kBatchesRunning = 2;
+  // At most this many batches of registrations run at once (each holds one connection): enough to
+  // keep the database busy while the service answers the last batch.
+  static constexpr int kRegistrationBatchesRunning = 2;
 
   IntakeServiceImpl(StatushouderStore& store, Outbox& outbox, WorkerPool& workers, Clock today);
 
@@ -87,7 +87,7 @@ class IntakeServiceImpl final : public v1::IntakeService::CallbackService {
     std::string id;
     v1::Statushouder* response;
   };
-  void ReadBatch(std::vector<PointRead>& batch);
+  void ReadBatch(std::vector<PointRead>& batch, absl::FunctionRef<void()> release_database);
   // A RegisterStatushouder, validated, waiting for its batch.
   struct Registration {
     grpc::CallbackServerContext* context;
@@ -101,9 +101,10 @@ class IntakeServiceImpl final : public v1::IntakeService::CallbackService {
   Outbox& outbox_;
   WorkerPool& workers_;
   Clock today_;
-  // Concurrent point reads share a statement: under load, one round trip and one worker hand-off
-  // serve many calls (the hand-offs, not the SELECT, were most of a read's cost).
-  RequestBatcher<PointRead> point_reads_;
+  // Concurrent point reads share a statement, run on the gRPC thread (InlineRequestBatcher): under
+  // load, one round trip serves many calls and no worker hand-off serves any (the hand-offs, not
+  // the SELECT, were most of a read's cost).
+  InlineRequestBatcher<PointRead> point_reads_;
   // Concurrent registrations share one transaction and so one durable commit
   // (StatushouderStore::CreateMany).
   RequestBatcher<Registration> registrations_;
