@@ -14,6 +14,25 @@
 namespace inburgering {
 namespace {
 
+// Raises `most` to `now` if it is lower.
+void RecordMost(std::atomic<int>& most, int now) {
+  int seen = most.load();
+  while (now > seen && !most.compare_exchange_weak(seen, now)) {
+  }
+}
+
+// Submits items 0..items-1 from four threads at once and waits for the four.
+template <typename Batcher>
+void SubmitFromFourThreads(Batcher& batcher, int items) {
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 4; ++t) {
+    callers.emplace_back([&batcher, items, t] {
+      for (int i = t; i < items; i += 4) batcher.Submit(i);
+    });
+  }
+  for (auto& caller : callers) caller.join();
+}
+
 TEST(RequestBatcher, RunsEveryItemOnceWithinTheBounds) {
   constexpr int kItems = 20000;
   constexpr int kMaxRunning = 2;
@@ -22,34 +41,22 @@ TEST(RequestBatcher, RunsEveryItemOnceWithinTheBounds) {
   std::vector<std::atomic<int>> seen(kItems);
   std::atomic<int> running{0};
   std::atomic<int> most_running{0};
-  std::atomic<size_t> largest{0};
+  std::atomic<int> largest{0};
   std::atomic<int> batches{0};
   {
     RequestBatcher<int> batcher(workers, kMaxRunning, kMaxBatch, [&](std::vector<int>& batch) {
-      const int now = ++running;
-      int seen_most = most_running.load();
-      while (now > seen_most && !most_running.compare_exchange_weak(seen_most, now)) {
-      }
-      size_t seen_largest = largest.load();
-      while (batch.size() > seen_largest &&
-             !largest.compare_exchange_weak(seen_largest, batch.size())) {
-      }
+      RecordMost(most_running, ++running);
+      RecordMost(largest, static_cast<int>(batch.size()));
       ++batches;
       for (int item : batch) ++seen[item];
       std::this_thread::yield();
       --running;
     });
-    std::vector<std::thread> callers;
-    for (int t = 0; t < 4; ++t) {
-      callers.emplace_back([&, t] {
-        for (int i = t; i < kItems; i += 4) batcher.Submit(i);
-      });
-    }
-    for (auto& caller : callers) caller.join();
+    SubmitFromFourThreads(batcher, kItems);
   }  // the destructor waits for the last batch
   for (int i = 0; i < kItems; ++i) ASSERT_EQ(seen[i].load(), 1) << "item " << i;
   EXPECT_LE(most_running.load(), kMaxRunning);
-  EXPECT_LE(largest.load(), static_cast<size_t>(kMaxBatch));
+  EXPECT_LE(largest.load(), kMaxBatch);
   // Four callers against two running batches: items pile up and share batches.
   EXPECT_LT(batches.load(), kItems);
 }
@@ -83,21 +90,12 @@ TEST(RequestBatcher, CombinesWhatArrivesWhileABatchRuns) {
   EXPECT_EQ(batches[2], std::vector<int>({4, 5}));
 }
 
-// Raises `most` to `now` if it is lower.
-void RecordMost(std::atomic<int>& most, int now) {
-  int seen = most.load();
-  while (now > seen && !most.compare_exchange_weak(seen, now)) {
-  }
-}
-
 TEST(InlineRequestBatcher, RunsEveryItemOnceWithOneBatchInTheDatabaseAtATime) {
   constexpr int kItems = 20000;
   constexpr int kMaxBatch = 8;
   std::vector<std::atomic<int>> seen(kItems);
   std::atomic<int> in_database{0};
   std::atomic<int> most_in_database{0};
-  std::atomic<int> answering{0};
-  std::atomic<int> most_answering{0};
   std::atomic<int> largest{0};
   std::atomic<int> batches{0};
   {
@@ -108,19 +106,10 @@ TEST(InlineRequestBatcher, RunsEveryItemOnceWithOneBatchInTheDatabaseAtATime) {
           std::this_thread::yield();
           --in_database;
           release_database();
-          RecordMost(most_answering, ++answering);
           ++batches;
           for (int item : batch) ++seen[item];
-          std::this_thread::yield();
-          --answering;
         });
-    std::vector<std::thread> callers;
-    for (int t = 0; t < 4; ++t) {
-      callers.emplace_back([&, t] {
-        for (int i = t; i < kItems; i += 4) batcher.Submit(i);
-      });
-    }
-    for (auto& caller : callers) caller.join();
+    SubmitFromFourThreads(batcher, kItems);
   }
   for (int i = 0; i < kItems; ++i) ASSERT_EQ(seen[i].load(), 1) << "item " << i;
   EXPECT_EQ(most_in_database.load(), 1);
