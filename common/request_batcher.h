@@ -98,8 +98,8 @@ class RequestBatcher {
 //
 // Why not RequestBatcher: on gRPC 1.51 a read handed to a worker also pays a wake-up of the worker
 // and one of gRPC's threads for every reactor the worker finishes. Answered here instead, a read
-// costs the service a third less CPU, and one statement at a time makes batches larger
-// (bench/RESULTS.md). The cost is a gRPC thread waiting on the database, which gRPC's callback
+// costs the service a fifth less CPU, and one statement at a time makes batches larger
+// (bench/RESULTS.md, session 7). The cost is a gRPC thread waiting on the database, which gRPC's callback
 // API asks handlers not to do; it is bounded: only the holder of the database waits, so at most
 // one of gRPC's threads (of at least two) does, for one statement, and the others go on serving.
 // Use it only for reads that take no locks and have a bounded statement time.

@@ -2,6 +2,7 @@
 // on the worker pool, and map the result to a grpc::Status.
 #pragma once
 
+#include "absl/functional/function_ref.h"
 #include "common/dates.h"
 #include "common/outbox.h"
 #include "common/request_batcher.h"
