@@ -24,10 +24,10 @@ case "$mode" in
     # Only the concurrency tests and the programs they start: a TSan build of everything is about
     # twice as long on 2 cores. A concurrency test missing here shows as "Not Run" (a failure).
     INBURGERING_BUILD_TARGETS="common_core_test request_batcher_test mysql_pool_integration_test
-      outbox_integration_test intake_service_integration_test reporting_service_test
-      reporting_integration_test matching_service_integration_test gateway_front_test
-      gateway_integration_test outbox_producer_crash_test fault_harness intake_server
-      matching_server reporting_server gateway_server health_probe tsan_absl_sync"
+      outbox_integration_test intake_service_integration_test intake_database_stall_test
+      reporting_service_test reporting_integration_test matching_service_integration_test
+      gateway_front_test gateway_integration_test outbox_producer_crash_test fault_harness
+      intake_server matching_server reporting_server gateway_server health_probe tsan_absl_sync"
     ;;
   *) die "usage: $0 address,undefined|thread [ctest args]" ;;
 esac

@@ -43,9 +43,16 @@ absl::Status PrivateMariaDb::Launch() {
     std::string socket = absl::StrCat("--socket=", dir_, "/mysqld.sock");
     std::string port = absl::StrCat("--port=", port_);
     std::string user_flag = absl::StrCat("--user=", user.empty() ? "nobody" : user);
-    std::vector<std::string> args = {"mariadbd", "--no-defaults", datadir, socket, port,
-                                     "--bind-address=127.0.0.1", user_flag, "--skip-name-resolve",
-                                     "--skip-log-bin", "--innodb-buffer-pool-size=64M",
+    std::vector<std::string> args = {"mariadbd",
+                                     "--no-defaults",
+                                     datadir,
+                                     socket,
+                                     port,
+                                     "--bind-address=127.0.0.1",
+                                     user_flag,
+                                     "--skip-name-resolve",
+                                     "--skip-log-bin",
+                                     "--innodb-buffer-pool-size=64M",
                                      "--innodb-log-file-size=16M"};
     args.insert(args.end(), extra_args_.begin(), extra_args_.end());
     std::vector<char*> argv;
@@ -98,6 +105,18 @@ absl::Status PrivateMariaDb::Kill() {
   int status;
   waitpid(pid_, &status, 0);
   pid_ = -1;
+  return absl::OkStatus();
+}
+
+absl::Status PrivateMariaDb::Pause() {
+  if (pid_ <= 0) return absl::FailedPreconditionError("not running");
+  kill(pid_, SIGSTOP);
+  return absl::OkStatus();
+}
+
+absl::Status PrivateMariaDb::Resume() {
+  if (pid_ <= 0) return absl::FailedPreconditionError("not running");
+  kill(pid_, SIGCONT);
   return absl::OkStatus();
 }
 

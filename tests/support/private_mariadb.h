@@ -27,6 +27,10 @@ class PrivateMariaDb {
 
   absl::Status Kill();     // SIGKILL, as a crash
   absl::Status Restart();  // start again on the same port and data
+  // SIGSTOP and SIGCONT: a server that hangs (connections open, no answers), as behind a stalled
+  // disk or network, and that then goes on.
+  absl::Status Pause();
+  absl::Status Resume();
   int port() const { return port_; }
 
  private:
