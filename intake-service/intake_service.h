@@ -1,5 +1,6 @@
 // The IntakeService gRPC handlers (callback API): check the principal, validate, call the store
-// on the worker pool, and map the result to a grpc::Status.
+// on the worker pool (point reads: in batches on the gRPC thread), and map the result to a
+// grpc::Status.
 #pragma once
 
 #include "absl/functional/function_ref.h"
