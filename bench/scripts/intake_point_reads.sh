@@ -102,16 +102,14 @@ for ((round = 1; round <= ROUNDS; round++)); do
   echo "$round $(json_num "$WORK/h2_$round.json" ok_per_s) $rate $next" \
     "$(json_num "$WORK/h2_$round.json" p50) $(json_num "$WORK/h2_$round.json" p99)" >>"$WORK/rounds"
 done
-# "<median ratio> <lowest> <highest> <median against the faster neighbour> <median slap rate>"
-summary() {
-  awk '{ r[NR] = $2 / (($3 + $4) / 2); f[NR] = $2 / ($3 > $4 ? $3 : $4); s[NR] = $3 }
-       END { n = NR; s[n + 1] = $4; print median(r, n), lowest(r, n), highest(r, n), median(f, n), median(s, n + 1) }
-       function sort(a, k,   i, j, t) { for (i = 2; i <= k; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t } }
-       function median(a, k,   c, i) { for (i = 1; i <= k; i++) c[i] = a[i]; sort(c, k); return k % 2 ? c[(k + 1) / 2] : (c[k / 2] + c[k / 2 + 1]) / 2 }
-       function lowest(a, k,   i, m) { m = a[1]; for (i = 2; i <= k; i++) if (a[i] < m) m = a[i]; return m }
-       function highest(a, k,   i, m) { m = a[1]; for (i = 2; i <= k; i++) if (a[i] > m) m = a[i]; return m }' "$WORK/rounds"
-}
-read -r RATIO LOWEST HIGHEST FASTER SLAP_RATE < <(summary)
+# Each round's ratio to the mean of its two slap runs, and to the faster of them.
+awk '{ printf "%f %f\n", $2 / (($3 + $4) / 2), $2 / ($3 > $4 ? $3 : $4) }' "$WORK/rounds" >"$WORK/ratios"
+median() { sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+RATIO=$(cut -d' ' -f1 "$WORK/ratios" | median)
+LOWEST=$(cut -d' ' -f1 "$WORK/ratios" | sort -g | head -1)
+HIGHEST=$(cut -d' ' -f1 "$WORK/ratios" | sort -g | tail -1)
+FASTER=$(cut -d' ' -f2 "$WORK/ratios" | median)
+SLAP_RATE=$(cat "$WORK"/slap*.slap | cut -d' ' -f1 | median)
 
 log "loadgen --client grpc: GetStatushouder direct, $((3 * DURATION))s"
 reads grpcpp grpc "127.0.0.1:$INTAKE_PORT" $((3 * DURATION)) "${DIRECT[@]}"
