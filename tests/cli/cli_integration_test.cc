@@ -24,6 +24,7 @@
 #include "intake-service/mysql_statushouder_store.h"
 #include "tests/cli/cli_runner.h"
 #include "tests/support/test_database.h"
+#include "tests/support/test_registration.h"
 
 namespace inburgering::cli {
 namespace {
@@ -70,17 +71,8 @@ class CliTest : public ::testing::Test {
   }
 
   v1::Statushouder Register(const std::string& bsn, const std::string& family_name) {
-    v1::RegisterStatushouderRequest request;
-    request.set_request_id("r-" + bsn);
-    v1::Statushouder* s = request.mutable_statushouder();
-    s->set_bsn(bsn);
-    s->set_given_names("Amal");
-    s->set_family_name(family_name);
-    s->set_birth_date("1990-04-12");
-    s->set_gender(v1::GENDER_VROUW);
-    s->set_type(v1::STATUSHOUDER_TYPE_ASIELSTATUSHOUDER);
-    s->set_country_of_origin("SY");
-    s->set_vestigingsdatum("2026-09-01");
+    v1::RegisterStatushouderRequest request = testing::SampleRegistration("r-" + bsn, bsn);
+    request.mutable_statushouder()->set_family_name(family_name);
     grpc::ClientContext context;
     AttachPrincipal(kRijswijk, context);
     v1::Statushouder created;

@@ -21,6 +21,7 @@
 #include "tests/cli/cli_runner.h"
 #include "tests/support/in_process_intake.h"
 #include "tests/support/test_database.h"
+#include "tests/support/test_registration.h"
 
 namespace inburgering::cli {
 namespace {
@@ -101,17 +102,9 @@ class CliMatchingTest : public ::testing::Test {
 
   // A dentist from Syria in Rijswijk, language level B1, ready for work.
   v1::Statushouder Kandidaat(const std::string& bsn) {
-    v1::RegisterStatushouderRequest request;
-    request.set_request_id("r-" + bsn);
+    v1::RegisterStatushouderRequest request = testing::SampleRegistration("r-" + bsn, bsn);
     v1::Statushouder* s = request.mutable_statushouder();
-    s->set_bsn(bsn);
-    s->set_given_names("Amal");
-    s->set_family_name("Haddad");
     s->set_birth_date("1985-04-12");
-    s->set_gender(v1::GENDER_VROUW);
-    s->set_type(v1::STATUSHOUDER_TYPE_ASIELSTATUSHOUDER);
-    s->set_country_of_origin("SY");
-    s->set_vestigingsdatum("2026-09-01");
     s->set_prior_occupation_isco("2261");
     for (int d : {1, 2, 7, 8, 13}) s->add_availability(static_cast<v1::Dagdeel>(d));
     s->mutable_home_location()->set_latitude(52.036);

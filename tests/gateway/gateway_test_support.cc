@@ -1,6 +1,7 @@
 #include "tests/gateway/gateway_test_support.h"
 
 #include "absl/strings/str_cat.h"
+#include "tests/support/test_registration.h"
 
 namespace inburgering::gateway::testing {
 
@@ -212,18 +213,7 @@ std::string TokenFor(absl::string_view role, absl::string_view gemeente) {
 }
 
 v1::RegisterStatushouderRequest Registration() {
-  v1::RegisterStatushouderRequest request;
-  request.set_request_id("r1");
-  v1::Statushouder* s = request.mutable_statushouder();
-  s->set_bsn("111222333");
-  s->set_given_names("Amal");
-  s->set_family_name("Haddad");
-  s->set_birth_date("1990-04-12");
-  s->set_gender(v1::GENDER_VROUW);
-  s->set_type(v1::STATUSHOUDER_TYPE_ASIELSTATUSHOUDER);
-  s->set_country_of_origin("SY");
-  s->set_vestigingsdatum("2026-09-01");
-  return request;
+  return inburgering::testing::SampleRegistration("r1", "111222333");
 }
 
 config::v1::GatewayConfig TestConfig() {

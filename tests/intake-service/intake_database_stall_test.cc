@@ -21,6 +21,7 @@
 #include "intake-service/mysql_statushouder_store.h"
 #include "tests/support/private_mariadb.h"
 #include "tests/support/test_bsn.h"
+#include "tests/support/test_registration.h"
 
 namespace inburgering::intake {
 namespace {
@@ -58,22 +59,14 @@ TEST(IntakePointReads, WhileTheDatabaseHangsTheServerStillAnswersWhatNeedsNoData
                                      grpc::InsecureChannelCredentials());
   auto stub = v1::IntakeService::NewStub(channel);
 
-  v1::RegisterStatushouderRequest registration;
-  registration.set_request_id("stall-1");
-  v1::Statushouder* s = registration.mutable_statushouder();
-  s->set_bsn(testing::TestBsn(1));
-  s->set_given_names("Amal");
-  s->set_family_name("Haddad");
-  s->set_birth_date("1990-04-12");
-  s->set_gender(v1::GENDER_VROUW);
-  s->set_type(v1::STATUSHOUDER_TYPE_ASIELSTATUSHOUDER);
-  s->set_country_of_origin("SY");
-  s->set_vestigingsdatum("2026-09-01");
   v1::Statushouder registered;
   {
     grpc::ClientContext context;
     AttachPrincipal(kRijswijk, context);
-    ASSERT_TRUE(stub->RegisterStatushouder(&context, registration, &registered).ok());
+    ASSERT_TRUE(
+        stub->RegisterStatushouder(
+                &context, testing::SampleRegistration("stall-1", testing::TestBsn(1)), &registered)
+            .ok());
   }
   // Open connections for the read to find: a new one would wait for the stopped server's greeting
   // and fail after connect_timeout, which is another test (MysqlPool's).

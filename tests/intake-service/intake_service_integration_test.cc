@@ -16,6 +16,7 @@
 #include "intake-service/mysql_statushouder_store.h"
 #include "tests/support/test_bsn.h"
 #include "tests/support/test_database.h"
+#include "tests/support/test_registration.h"
 
 namespace inburgering::intake {
 namespace {
@@ -52,18 +53,7 @@ class IntakeServiceTest : public ::testing::Test {
 
   static v1::RegisterStatushouderRequest Registration(const std::string& request_id,
                                                       const std::string& bsn) {
-    v1::RegisterStatushouderRequest request;
-    request.set_request_id(request_id);
-    v1::Statushouder* s = request.mutable_statushouder();
-    s->set_bsn(bsn);
-    s->set_given_names("Amal");
-    s->set_family_name("Haddad");
-    s->set_birth_date("1990-04-12");
-    s->set_gender(v1::GENDER_VROUW);
-    s->set_type(v1::STATUSHOUDER_TYPE_ASIELSTATUSHOUDER);
-    s->set_country_of_origin("SY");
-    s->set_vestigingsdatum("2026-09-01");
-    return request;
+    return testing::SampleRegistration(request_id, bsn);
   }
 
   grpc::Status Register(const Principal& principal, const v1::RegisterStatushouderRequest& request,

@@ -22,6 +22,7 @@
 #include "tests/support/in_process_intake.h"
 #include "tests/support/test_bsn.h"
 #include "tests/support/test_database.h"
+#include "tests/support/test_registration.h"
 
 namespace inburgering::matching {
 namespace {
@@ -137,17 +138,9 @@ class MatchingServiceTest : public ::testing::Test {
 
   v1::Statushouder RegisterStatushouder(const Principal& principal, const std::string& request_id,
                                         const std::string& bsn, bool consent = false) {
-    v1::RegisterStatushouderRequest request;
-    request.set_request_id(request_id);
+    v1::RegisterStatushouderRequest request = testing::SampleRegistration(request_id, bsn);
     v1::Statushouder* s = request.mutable_statushouder();
-    s->set_bsn(bsn);
-    s->set_given_names("Amal");
-    s->set_family_name("Haddad");
     s->set_birth_date("1985-04-12");
-    s->set_gender(v1::GENDER_VROUW);
-    s->set_type(v1::STATUSHOUDER_TYPE_ASIELSTATUSHOUDER);
-    s->set_country_of_origin("SY");
-    s->set_vestigingsdatum("2026-09-01");
     s->set_prior_occupation_isco("2261");
     for (int d : {1, 2, 7, 8, 13}) s->add_availability(static_cast<v1::Dagdeel>(d));
     s->add_lesson_dagdelen(v1::DAGDEEL_VRIJDAG_OCHTEND);

@@ -11,28 +11,13 @@
 #include "inburgering/v1/intake.grpc.pb.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_database.h"
+#include "tests/support/test_registration.h"
 
 namespace inburgering {
 namespace {
 
 const Principal kConsulent{"GM0603", Role::kConsulent, "crash-test"};
 const Principal kService{"GM0000", Role::kService, "crash-test-consumer"};
-
-v1::RegisterStatushouderRequest Registration(const std::string& request_id,
-                                             const std::string& bsn) {
-  v1::RegisterStatushouderRequest request;
-  request.set_request_id(request_id);
-  v1::Statushouder* s = request.mutable_statushouder();
-  s->set_bsn(bsn);
-  s->set_given_names("Amal");
-  s->set_family_name("Haddad");
-  s->set_birth_date("1990-04-12");
-  s->set_gender(v1::GENDER_VROUW);
-  s->set_type(v1::STATUSHOUDER_TYPE_ASIELSTATUSHOUDER);
-  s->set_country_of_origin("SY");
-  s->set_vestigingsdatum("2026-09-01");
-  return request;
-}
 
 // Counts applications per aggregate, so a double delivery would show.
 absl::Status CountApplication(const v1::Event& event, PooledConnection& c) {
@@ -94,8 +79,8 @@ class OutboxProducerCrashTest : public ::testing::Test {
     AttachPrincipal(kConsulent, context);
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
     v1::Statushouder created;
-    grpc::Status status =
-        stub_->RegisterStatushouder(&context, Registration(request_id, bsn), &created);
+    grpc::Status status = stub_->RegisterStatushouder(
+        &context, testing::SampleRegistration(request_id, bsn), &created);
     if (!status.ok()) return absl::UnknownError(status.error_message());
     return created.id();
   }
