@@ -279,8 +279,7 @@ absl::StatusOr<RunReport> H2LoadRun::Run(Clock::time_point connect_deadline) {
   for (const auto& [key, value] : header_values_) headers_.push_back(Header(key, value));
 
   const Clock::time_point start = Clock::now();
-  warmup_end_ = start + options_.warmup;
-  end_ = options_.requests > 0 ? Clock::time_point::max() : warmup_end_ + options_.duration;
+  plan_.Begin(start);
   active_slots_ = connections_.size() * static_cast<size_t>(options_.inflight);
   for (auto& connection : connections_) {
     for (Stream& slot : connection->slots) Start(slot);
@@ -322,27 +321,17 @@ absl::StatusOr<RunReport> H2LoadRun::Run(Clock::time_point connect_deadline) {
     }
   }
 
-  report_.client = "h2";
-  report_.method = options_.method;
-  report_.channels = static_cast<int>(connections_.size());
-  report_.inflight = options_.inflight;
-  report_.warmup_seconds = std::chrono::duration<double>(options_.warmup).count();
-  if (first_measured_ < last_measured_) {
-    report_.measured_seconds =
-        std::chrono::duration<double>(last_measured_ - first_measured_).count();
-  }
-  return std::move(report_);
+  RunReport report = plan_.Report(static_cast<int>(connections_.size()), measured_);
+  report.client = "h2";
+  return report;
 }
 
 void H2LoadRun::Start(Stream& slot) {
   Connection& connection = *slot.connection;
   const Clock::time_point now = Clock::now();
-  if (connection.dead || now >= end_) return Retire();
-  const bool measured = now >= warmup_end_;
-  if (measured && options_.requests > 0 && measured_calls_++ >= options_.requests) {
-    return Retire();
-  }
-  slot.measured = measured;
+  const std::optional<bool> measured = connection.dead ? std::nullopt : plan_.Admit(now);
+  if (!measured) return Retire();
+  slot.measured = *measured;
   slot.started = now;
   slot.give_up = now + options_.deadline + kDeadlineGrace;
   slot.expired = false;
@@ -379,12 +368,7 @@ void H2LoadRun::Start(Stream& slot) {
 
 void H2LoadRun::Complete(Stream& stream, const grpc::Status& status) {
   stream.in_flight = false;
-  if (!stream.measured) return;
-  const Clock::time_point now = Clock::now();
-  report_.statuses.Add(status);
-  if (status.ok()) report_.latency.Record(now - stream.started);
-  first_measured_ = std::min(first_measured_, stream.started);
-  last_measured_ = std::max(last_measured_, now);
+  if (stream.measured) measured_.Record(status, stream.started, Clock::now());
 }
 
 void H2LoadRun::Pump(Connection& connection) {

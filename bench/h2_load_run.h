@@ -69,14 +69,10 @@ class H2LoadRun {
   std::vector<std::pair<std::string, std::string>> header_values_;
   std::vector<nghttp2_nv> headers_;
 
-  Clock::time_point warmup_end_;
-  Clock::time_point end_;
+  RunPlan plan_{options_};
   uint64_t next_call_ = 0;
-  uint64_t measured_calls_ = 0;
   size_t active_slots_ = 0;
-  RunReport report_;
-  Clock::time_point first_measured_ = Clock::time_point::max();
-  Clock::time_point last_measured_ = Clock::time_point::min();
+  MeasuredCalls measured_;
 };
 
 }  // namespace inburgering::bench

@@ -7,6 +7,51 @@
 
 namespace inburgering::bench {
 
+void RunPlan::Begin(Clock::time_point start) {
+  start_ = start;
+  warmup_end_ = start + options_.warmup;
+  end_ = options_.requests > 0 ? Clock::time_point::max() : warmup_end_ + options_.duration;
+}
+
+std::optional<bool> RunPlan::Admit(Clock::time_point due) {
+  if (due >= end_) return std::nullopt;
+  const bool measured = due >= warmup_end_;
+  if (measured && options_.requests > 0 &&
+      measured_calls_.fetch_add(1, std::memory_order_relaxed) >= options_.requests) {
+    return std::nullopt;
+  }
+  return measured;
+}
+
+RunReport RunPlan::Report(int channels, const MeasuredCalls& measured) const {
+  RunReport report;
+  report.method = options_.method;
+  report.channels = channels;
+  report.inflight = options_.inflight;
+  report.target_rate = options_.rate;
+  report.warmup_seconds = std::chrono::duration<double>(options_.warmup).count();
+  if (measured.first < measured.last) {
+    report.measured_seconds = std::chrono::duration<double>(measured.last - measured.first).count();
+  }
+  report.latency = measured.latency;
+  report.statuses = measured.statuses;
+  return report;
+}
+
+void MeasuredCalls::Record(const grpc::Status& status, Time from, Time now) {
+  statuses.Add(status);
+  if (status.ok()) latency.Record(now - from);
+  first = std::min(first, from);
+  last = std::max(last, now);
+}
+
+void MeasuredCalls::Merge(const MeasuredCalls& other) {
+  latency.Merge(other.latency);
+  statuses.Merge(other.statuses);
+  first = std::min(first, other.first);
+  last = std::max(last, other.last);
+}
+
 LoadRun::LoadRun(LoadOptions options, const RequestTemplate& requests,
                  const std::vector<std::shared_ptr<grpc::Channel>>& channels)
     : options_(std::move(options)), requests_(requests) {
@@ -21,9 +66,7 @@ LoadRun::LoadRun(LoadOptions options, const RequestTemplate& requests,
 }
 
 RunReport LoadRun::Run() {
-  start_ = Clock::now();
-  warmup_end_ = start_ + options_.warmup;
-  end_ = options_.requests > 0 ? Clock::time_point::max() : warmup_end_ + options_.duration;
+  plan_.Begin(Clock::now());
   active_slots_ = slots_.size();
   std::thread pacer;
   if (options_.rate > 0) {
@@ -38,37 +81,19 @@ RunReport LoadRun::Run() {
   done_.WaitForNotification();
   if (pacer.joinable()) pacer.join();
 
-  RunReport report;
-  report.method = options_.method;
-  report.channels = static_cast<int>(stubs_.size());
-  report.inflight = options_.inflight;
-  report.target_rate = options_.rate;
-  report.warmup_seconds = std::chrono::duration<double>(options_.warmup).count();
-  {
-    absl::MutexLock lock(&mu_);
-    report.late_sends = queued_measured_;
-  }
-  Clock::time_point first = Clock::time_point::max();
-  Clock::time_point last = Clock::time_point::min();
-  for (const auto& slot : slots_) {
-    report.latency.Merge(slot->latency);
-    report.send_lag.Merge(slot->send_lag);
-    report.statuses.Merge(slot->statuses);
-    first = std::min(first, slot->first_measured);
-    last = std::max(last, slot->last_measured);
-  }
-  if (first < last) report.measured_seconds = std::chrono::duration<double>(last - first).count();
+  MeasuredCalls measured;
+  for (const auto& slot : slots_) measured.Merge(slot->calls);
+  RunReport report = plan_.Report(static_cast<int>(stubs_.size()), measured);
+  for (const auto& slot : slots_) report.send_lag.Merge(slot->send_lag);
+  absl::MutexLock lock(&mu_);
+  report.late_sends = queued_measured_;
   return report;
 }
 
 std::optional<LoadRun::Call> LoadRun::MakeCall(uint64_t n, Clock::time_point due) {
-  if (due >= end_) return std::nullopt;
-  const bool measured = due >= warmup_end_;
-  if (measured && options_.requests > 0 &&
-      measured_calls_.fetch_add(1, std::memory_order_relaxed) >= options_.requests) {
-    return std::nullopt;
-  }
-  return Call{options_.first_index + n, due, measured};
+  const std::optional<bool> measured = plan_.Admit(due);
+  if (!measured) return std::nullopt;
+  return Call{options_.first_index + n, due, *measured};
 }
 
 void LoadRun::NextClosedLoop(Slot& slot) {
@@ -84,7 +109,7 @@ void LoadRun::Pace() {
   const double nanos_per_call = 1e9 / options_.rate;
   for (uint64_t n = 0;; ++n) {
     const Clock::time_point due =
-        start_ +
+        plan_.start() +
         std::chrono::nanoseconds(static_cast<int64_t>(static_cast<double>(n) * nanos_per_call));
     const std::optional<Call> call = MakeCall(n, due);
     if (!call) break;
@@ -133,18 +158,16 @@ void LoadRun::Send(Slot& slot, const Call& call) {
   const bool open_loop = options_.rate > 0;
   slot.measured = call.measured;
   slot.latency_from = open_loop ? call.due : now;
-  if (slot.measured) {
-    slot.first_measured = std::min(slot.first_measured, slot.latency_from);
-    if (open_loop) slot.send_lag.Record(now - call.due);
-  }
+  if (slot.measured && open_loop) slot.send_lag.Record(now - call.due);
 
   if (absl::Status s = requests_.Fill(call.index, &slot.request); !s.ok()) {
     // Not a server outcome, but a call that did not succeed: count it, never drop it. The slot
     // stops, since its next request would most likely fail the same way.
     if (slot.measured) {
-      slot.statuses.Add(
+      slot.calls.Record(
           grpc::Status(grpc::StatusCode::INTERNAL,
-                       "loadgen could not build the request: " + std::string(s.message())));
+                       "loadgen could not build the request: " + std::string(s.message())),
+          slot.latency_from, Clock::now());
     }
     return Retire();
   }
@@ -158,12 +181,7 @@ void LoadRun::Send(Slot& slot, const Call& call) {
 }
 
 void LoadRun::OnDone(Slot& slot, const grpc::Status& status) {
-  if (slot.measured) {
-    const Clock::time_point now = Clock::now();
-    slot.statuses.Add(status);
-    if (status.ok()) slot.latency.Record(now - slot.latency_from);
-    slot.last_measured = std::max(slot.last_measured, now);
-  }
+  if (slot.measured) slot.calls.Record(status, slot.latency_from, Clock::now());
   if (options_.rate > 0) {
     NextOpenLoop(slot);
   } else {

@@ -47,6 +47,47 @@ struct LoadOptions {
   std::vector<std::pair<std::string, std::string>> metadata;
 };
 
+// What measured calls recorded (one slot's, or a whole run's once merged).
+struct MeasuredCalls {
+  using Time = std::chrono::steady_clock::time_point;
+
+  LatencyHistogram latency;
+  StatusCounts statuses;
+  Time first = Time::max();  // the earliest `from`
+  Time last = Time::min();   // the latest completion
+
+  // A call whose latency runs from `from` (its send, or its due time) and that completed `now`;
+  // only OK calls count towards the latency.
+  void Record(const grpc::Status& status, Time from, Time now);
+  void Merge(const MeasuredCalls& other);
+};
+
+// What both clients (LoadRun here, H2LoadRun) decide the same way: which calls a run makes and
+// which it counts (the warm-up, the end by time or by count of measured calls), and the report's
+// header. Admit is thread-safe.
+class RunPlan {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit RunPlan(const LoadOptions& options) : options_(options) {}
+  // Starts the clock: the warm-up, then the duration (unless the run counts requests).
+  void Begin(Clock::time_point start);
+  // For a call due at `due`: nullopt when the run makes no more calls, else whether it is measured.
+  std::optional<bool> Admit(Clock::time_point due);
+  // The report of a run over `channels` with these measured calls (client CPU, target, the open
+  // loop's send lag and late sends are the caller's).
+  RunReport Report(int channels, const MeasuredCalls& measured) const;
+
+  Clock::time_point start() const { return start_; }
+
+ private:
+  const LoadOptions& options_;
+  Clock::time_point start_;
+  Clock::time_point warmup_end_;
+  Clock::time_point end_;  // no call is made at or after this (duration mode)
+  std::atomic<uint64_t> measured_calls_{0};
+};
+
 class LoadRun {
  public:
   // `channels` should be connected already (connection set-up is not what a run measures).
@@ -74,11 +115,8 @@ class LoadRun {
     grpc::ByteBuffer response;
     bool measured = false;
     Clock::time_point latency_from;  // due time (open loop) or send time (closed loop)
-    LatencyHistogram latency;
+    MeasuredCalls calls;
     LatencyHistogram send_lag;
-    StatusCounts statuses;
-    Clock::time_point first_measured = Clock::time_point::max();
-    Clock::time_point last_measured = Clock::time_point::min();
   };
 
   // Call number `n`, due at `due`; nullopt once the run has made all its calls.
@@ -95,11 +133,8 @@ class LoadRun {
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
   std::vector<std::unique_ptr<Slot>> slots_;
 
-  Clock::time_point start_;
-  Clock::time_point warmup_end_;
-  Clock::time_point end_;  // no call is due at or after this (duration mode)
+  RunPlan plan_{options_};
   std::atomic<uint64_t> next_call_{0};
-  std::atomic<uint64_t> measured_calls_{0};
   std::atomic<size_t> active_slots_{0};
   absl::Notification done_;
 
