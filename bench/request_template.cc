@@ -91,7 +91,7 @@ absl::StatusOr<RequestTemplate> RequestTemplate::Create(const google::protobuf::
     return result;
   }
   const size_t distinct = uses_id ? result.ids_.size() : 1;
-  std::vector<grpc::ByteBuffer> cache;
+  std::vector<grpc::Slice> cache;
   cache.reserve(distinct);
   for (size_t i = 0; i < distinct; ++i) {
     absl::StatusOr<std::string> bytes = result.SerializeByParsing(i);
@@ -100,7 +100,7 @@ absl::StatusOr<RequestTemplate> RequestTemplate::Create(const google::protobuf::
                                                                "': ", bytes.status().message()))
                      : bytes.status();
     }
-    cache.push_back(ToByteBuffer(*bytes));
+    cache.emplace_back(*bytes);
   }
   result.cache_ = std::move(cache);
   return result;
@@ -263,15 +263,8 @@ absl::StatusOr<std::string> RequestTemplate::SerializeByParsing(uint64_t index) 
 
 absl::StatusOr<std::string> RequestTemplate::Serialize(uint64_t index) const {
   if (!cache_.empty()) {
-    std::vector<grpc::Slice> slices;
-    if (grpc::Status s = cache_[index % cache_.size()].Dump(&slices); !s.ok()) {
-      return absl::InternalError(s.error_message());
-    }
-    std::string bytes;
-    for (const grpc::Slice& slice : slices) {
-      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-    }
-    return bytes;
+    const grpc::Slice& bytes = cache_[index % cache_.size()];
+    return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
   }
   if (parsed_ != nullptr) return SerializeFromSlots(index);
   return SerializeByParsing(index);
@@ -279,7 +272,7 @@ absl::StatusOr<std::string> RequestTemplate::Serialize(uint64_t index) const {
 
 absl::Status RequestTemplate::Fill(uint64_t index, grpc::ByteBuffer* out) const {
   if (!cache_.empty()) {
-    *out = cache_[index % cache_.size()];
+    *out = grpc::ByteBuffer(&cache_[index % cache_.size()], 1);  // a reference, not a copy
     return absl::OkStatus();
   }
   absl::StatusOr<std::string> bytes = Serialize(index);

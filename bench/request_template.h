@@ -14,6 +14,7 @@
 #pragma once
 
 #include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/slice.h>
 
 #include <cstdint>
 #include <memory>
@@ -86,7 +87,7 @@ class RequestTemplate {
   std::vector<Piece> pieces_;
   std::vector<std::string> ids_;
   // Without {{i}}: one payload per distinct request (one per id, or a single one).
-  std::vector<grpc::ByteBuffer> cache_;
+  std::vector<grpc::Slice> cache_;
   // With {{i}} in string fields only: the request parsed once, and where the placeholders go.
   std::shared_ptr<const google::protobuf::Message> parsed_;
   std::vector<Slot> slots_;
