@@ -9,16 +9,12 @@
 #include <thread>
 #include <vector>
 
-#include "common/migrations.h"
 #include "common/mysql_pool.h"
-#include "common/outbox.h"
 #include "common/principal.h"
-#include "common/server.h"
 #include "common/worker_pool.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "inburgering/v1/intake.grpc.pb.h"
-#include "intake-service/intake_service.h"
-#include "intake-service/mysql_statushouder_store.h"
+#include "tests/support/in_process_intake.h"
 #include "tests/support/private_mariadb.h"
 #include "tests/support/test_bsn.h"
 #include "tests/support/test_registration.h"
@@ -44,27 +40,18 @@ TEST(IntakePointReads, WhileTheDatabaseHangsTheServerStillAnswersWhatNeedsNoData
   ASSERT_TRUE((*db)->CreateSchema("intake").ok());
   auto pool = MysqlPool::Create((*db)->Options("intake"));
   ASSERT_TRUE(pool.ok()) << pool.status();
-  ASSERT_TRUE(ApplyMigrations(**pool, IntakeMigrations()).ok());
-
   WorkerPool workers(8);
-  Outbox outbox(**pool, workers);
-  outbox.Start(absl::Milliseconds(20));
-  MysqlStatushouderStore store(**pool, outbox);
-  IntakeServiceImpl service(store, outbox, workers, [] { return absl::CivilDay(2026, 11, 23); });
-  GrpcServer server("127.0.0.1:0", std::vector<std::string>{});
-  server.AddService(&service);
-  server.OnShutdown([&outbox] { outbox.Stop(); });
-  ASSERT_TRUE(server.Start().ok());
-  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server.port()),
-                                     grpc::InsecureChannelCredentials());
-  auto stub = v1::IntakeService::NewStub(channel);
+  auto intake = testing::InProcessIntake::StartOn(**pool, workers,
+                                                  [] { return absl::CivilDay(2026, 11, 23); });
+  ASSERT_TRUE(intake.ok()) << intake.status();
+  v1::IntakeService::Stub& stub = (*intake)->stub();
 
   v1::Statushouder registered;
   {
     grpc::ClientContext context;
     AttachPrincipal(kRijswijk, context);
     ASSERT_TRUE(
-        stub->RegisterStatushouder(
+        stub.RegisterStatushouder(
                 &context, testing::SampleRegistration("stall-1", testing::TestBsn(1)), &registered)
             .ok());
   }
@@ -86,8 +73,8 @@ TEST(IntakePointReads, WhileTheDatabaseHangsTheServerStillAnswersWhatNeedsNoData
   for (int i = 0; i < kReaders; ++i) {
     readers.emplace_back([&] {
       v1::Statushouder got;
-      if (Get(*stub, registered.id(), absl::Seconds(20), &got).ok() &&
-          got.id() == registered.id() && got.bsn() == registered.bsn()) {
+      if (Get(stub, registered.id(), absl::Seconds(20), &got).ok() && got.id() == registered.id() &&
+          got.bsn() == registered.bsn()) {
         ++answered_right;
       }
       ++finished;
@@ -95,7 +82,8 @@ TEST(IntakePointReads, WhileTheDatabaseHangsTheServerStillAnswersWhatNeedsNoData
   }
   absl::SleepFor(absl::Milliseconds(500));
 
-  auto health = grpc::health::v1::Health::NewStub(channel);
+  auto health = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel((*intake)->target(), grpc::InsecureChannelCredentials()));
   grpc::ClientContext health_context;
   health_context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
   grpc::health::v1::HealthCheckRequest health_request;
@@ -105,14 +93,13 @@ TEST(IntakePointReads, WhileTheDatabaseHangsTheServerStillAnswersWhatNeedsNoData
   EXPECT_EQ(health_response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
   // Validation needs no database: answered at once on a gRPC thread.
   v1::Statushouder unused;
-  EXPECT_EQ(Get(*stub, "", absl::Seconds(2), &unused).error_code(),
+  EXPECT_EQ(Get(stub, "", absl::Seconds(2), &unused).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(finished.load(), 0) << "a read was answered while the database was stopped";
 
   ASSERT_TRUE((*db)->Resume().ok());
   for (auto& reader : readers) reader.join();
   EXPECT_EQ(answered_right.load(), kReaders);
-  server.Shutdown(absl::Seconds(1));
 }
 
 }  // namespace

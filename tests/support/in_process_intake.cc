@@ -2,6 +2,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "common/migrations.h"
+
 namespace inburgering::testing {
 
 absl::StatusOr<std::unique_ptr<InProcessIntake>> InProcessIntake::Start(WorkerPool& workers,
@@ -10,20 +12,35 @@ absl::StatusOr<std::unique_ptr<InProcessIntake>> InProcessIntake::Start(WorkerPo
   auto db = TestDatabase::Create(intake::IntakeMigrations());
   if (!db.ok()) return db.status();
   intake->db_ = *std::move(db);
-  intake->outbox_ = std::make_unique<Outbox>(intake->db_->pool(), workers);
-  intake->outbox_->Start(absl::Milliseconds(20));
-  intake->store_ =
-      std::make_unique<intake::MysqlStatushouderStore>(intake->db_->pool(), *intake->outbox_);
-  intake->service_ = std::make_unique<intake::IntakeServiceImpl>(*intake->store_, *intake->outbox_,
-                                                                 workers, std::move(today));
-  intake->server_ = std::make_unique<GrpcServer>("127.0.0.1:0", std::vector<std::string>{});
-  intake->server_->AddService(intake->service_.get());
-  Outbox* outbox = intake->outbox_.get();
-  intake->server_->OnShutdown([outbox] { outbox->Stop(); });
-  if (absl::Status s = intake->server_->Start(); !s.ok()) return s;
-  intake->stub_ = v1::IntakeService::NewStub(
-      grpc::CreateChannel(intake->target(), grpc::InsecureChannelCredentials()));
+  if (absl::Status s = intake->Serve(intake->db_->pool(), workers, std::move(today)); !s.ok()) {
+    return s;
+  }
   return intake;
+}
+
+absl::StatusOr<std::unique_ptr<InProcessIntake>> InProcessIntake::StartOn(MysqlPool& pool,
+                                                                          WorkerPool& workers,
+                                                                          Clock today) {
+  if (absl::Status s = ApplyMigrations(pool, intake::IntakeMigrations()); !s.ok()) return s;
+  std::unique_ptr<InProcessIntake> intake(new InProcessIntake());
+  if (absl::Status s = intake->Serve(pool, workers, std::move(today)); !s.ok()) return s;
+  return intake;
+}
+
+absl::Status InProcessIntake::Serve(MysqlPool& pool, WorkerPool& workers, Clock today) {
+  outbox_ = std::make_unique<Outbox>(pool, workers);
+  outbox_->Start(absl::Milliseconds(20));
+  store_ = std::make_unique<intake::MysqlStatushouderStore>(pool, *outbox_);
+  service_ =
+      std::make_unique<intake::IntakeServiceImpl>(*store_, *outbox_, workers, std::move(today));
+  server_ = std::make_unique<GrpcServer>("127.0.0.1:0", std::vector<std::string>{});
+  server_->AddService(service_.get());
+  Outbox* outbox = outbox_.get();
+  server_->OnShutdown([outbox] { outbox->Stop(); });
+  if (absl::Status s = server_->Start(); !s.ok()) return s;
+  stub_ =
+      v1::IntakeService::NewStub(grpc::CreateChannel(target(), grpc::InsecureChannelCredentials()));
+  return absl::OkStatus();
 }
 
 InProcessIntake::~InProcessIntake() {

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/dates.h"
+#include "common/mysql_pool.h"
 #include "common/outbox.h"
 #include "common/server.h"
 #include "common/worker_pool.h"
@@ -20,8 +21,13 @@ namespace inburgering::testing {
 
 class InProcessIntake {
  public:
-  // Starts it; `workers` must outlive it. Its outbox numbers events every 20 ms.
+  // Starts it on a schema of its own on the suite's MariaDB; `workers` must outlive it. Its
+  // outbox numbers events every 20 ms.
   static absl::StatusOr<std::unique_ptr<InProcessIntake>> Start(WorkerPool& workers, Clock today);
+  // The same on `pool` (e.g. a PrivateMariaDb's), which it migrates; `pool` must outlive it, and
+  // db() is not there.
+  static absl::StatusOr<std::unique_ptr<InProcessIntake>> StartOn(MysqlPool& pool,
+                                                                  WorkerPool& workers, Clock today);
   ~InProcessIntake();  // stops the server (draining calls) and the outbox
 
   TestDatabase& db() { return *db_; }
@@ -32,6 +38,7 @@ class InProcessIntake {
 
  private:
   InProcessIntake() = default;
+  absl::Status Serve(MysqlPool& pool, WorkerPool& workers, Clock today);
 
   std::unique_ptr<TestDatabase> db_;
   std::unique_ptr<Outbox> outbox_;
