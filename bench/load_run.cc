@@ -38,20 +38,6 @@ RunReport RunPlan::Report(int channels, const MeasuredCalls& measured) const {
   return report;
 }
 
-void MeasuredCalls::Record(const grpc::Status& status, Time from, Time now) {
-  statuses.Add(status);
-  if (status.ok()) latency.Record(now - from);
-  first = std::min(first, from);
-  last = std::max(last, now);
-}
-
-void MeasuredCalls::Merge(const MeasuredCalls& other) {
-  latency.Merge(other.latency);
-  statuses.Merge(other.statuses);
-  first = std::min(first, other.first);
-  last = std::max(last, other.last);
-}
-
 LoadRun::LoadRun(LoadOptions options, const RequestTemplate& requests,
                  const std::vector<std::shared_ptr<grpc::Channel>>& channels)
     : options_(std::move(options)), requests_(requests) {

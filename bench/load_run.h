@@ -47,21 +47,6 @@ struct LoadOptions {
   std::vector<std::pair<std::string, std::string>> metadata;
 };
 
-// What measured calls recorded (one slot's, or a whole run's once merged).
-struct MeasuredCalls {
-  using Time = std::chrono::steady_clock::time_point;
-
-  LatencyHistogram latency;
-  StatusCounts statuses;
-  Time first = Time::max();  // the earliest `from`
-  Time last = Time::min();   // the latest completion
-
-  // A call whose latency runs from `from` (its send, or its due time) and that completed `now`;
-  // only OK calls count towards the latency.
-  void Record(const grpc::Status& status, Time from, Time now);
-  void Merge(const MeasuredCalls& other);
-};
-
 // What both clients (LoadRun here, H2LoadRun) decide the same way: which calls a run makes and
 // which it counts (the warm-up, the end by time or by count of measured calls), and the report's
 // header. Admit is thread-safe.

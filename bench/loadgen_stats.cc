@@ -267,4 +267,18 @@ absl::StatusOr<std::vector<std::shared_ptr<grpc::Channel>>> ConnectChannels(
   return channels;
 }
 
+void MeasuredCalls::Record(const grpc::Status& status, Time from, Time now) {
+  statuses.Add(status);
+  if (status.ok()) latency.Record(now - from);
+  first = std::min(first, from);
+  last = std::max(last, now);
+}
+
+void MeasuredCalls::Merge(const MeasuredCalls& other) {
+  latency.Merge(other.latency);
+  statuses.Merge(other.statuses);
+  first = std::min(first, other.first);
+  last = std::max(last, other.last);
+}
+
 }  // namespace inburgering::bench

@@ -106,6 +106,21 @@ absl::StatusOr<std::vector<std::shared_ptr<grpc::Channel>>> ConnectChannels(
 
 // Everything a run reports. Latency covers OK calls only: a call that fails fast would otherwise
 // make a failing server look quick.
+// What measured calls recorded (one slot's, one writer's, or a whole run's once merged).
+struct MeasuredCalls {
+  using Time = std::chrono::steady_clock::time_point;
+
+  LatencyHistogram latency;
+  StatusCounts statuses;
+  Time first = Time::max();  // the earliest `from`
+  Time last = Time::min();   // the latest completion
+
+  // A call whose latency runs from `from` (its send, or its due time) and that completed `now`;
+  // only OK calls count towards the latency.
+  void Record(const grpc::Status& status, Time from, Time now);
+  void Merge(const MeasuredCalls& other);
+};
+
 struct RunReport {
   std::string target;
   std::string method;

@@ -68,16 +68,17 @@ RunReport VersionedUpdater::Report(const std::string& target) {
   report.channels = static_cast<int>(stubs_.size());
   report.inflight = inflight_;
   report.target_rate = rate_;
-  report.measured_seconds = std::chrono::duration<double>(last_done_ - measure_from_).count();
-  report.latency = latency_;
-  report.statuses = statuses_;
+  if (measured_.last > measure_from_) {
+    report.measured_seconds = std::chrono::duration<double>(measured_.last - measure_from_).count();
+  }
+  report.latency = measured_.latency;
+  report.statuses = measured_.statuses;
   return report;
 }
 
 void VersionedUpdater::Begin(Clock::time_point measure_from, Clock::time_point end) {
   std::lock_guard lock(mu_);
   measure_from_ = measure_from;
-  last_done_ = measure_from;
   end_ = end;
 }
 
@@ -201,13 +202,7 @@ void VersionedUpdater::Update(Record& r, Clock::time_point due, uint64_t n, bool
 void VersionedUpdater::Done(Call& c, const grpc::Status& status, bool closed_loop) {
   {
     std::lock_guard lock(mu_);
-    if (c.measured) {
-      statuses_.Add(status);
-      if (status.ok()) {
-        latency_.Record(Clock::now() - c.due);
-      }
-      last_done_ = Clock::now();
-    }
+    if (c.measured) measured_.Record(status, c.due, Clock::now());
   }
   c.record->busy.store(false);
   if (closed_loop) Next();

@@ -89,10 +89,8 @@ class VersionedUpdater {
   std::atomic<uint64_t> skipped_busy_{0};
   std::atomic<uint64_t> resyncs_{0};
   std::mutex mu_;
-  LatencyHistogram latency_;
-  StatusCounts statuses_;
+  MeasuredCalls measured_;  // latency from each update's due time
   Clock::time_point measure_from_;
-  Clock::time_point last_done_;
   Clock::time_point end_;
   double rate_ = 0;   // RunOpen's
   int inflight_ = 0;  // RunClosed's
