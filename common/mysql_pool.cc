@@ -224,6 +224,21 @@ int64_t MysqlPool::connections_opened() const {
   return opened_total_;
 }
 
+namespace {
+
+// Ends the open transaction on `connection` with ROLLBACK as a statement; a connection where that
+// fails is dropped (closing it rolls back on the server). Connector/C++ 1.1's rollback() does not
+// look at mysql_rollback's result, so it cannot tell.
+void RollbackOrDrop(PooledConnection& connection) {
+  try {
+    connection.Prepare("ROLLBACK").execute();
+  } catch (const sql::SQLException&) {
+    connection.MarkBroken();
+  }
+}
+
+}  // namespace
+
 absl::Status MysqlPool::RunWithRetry(absl::string_view what, bool transactional,
                                      const std::function<absl::Status(PooledConnection&)>& work) {
   absl::Status last;
@@ -237,14 +252,16 @@ absl::Status MysqlPool::RunWithRetry(absl::string_view what, bool transactional,
       // switching autocommit off and on again would take two around every transaction.
       if (transactional) connection->Prepare("START TRANSACTION").execute();
       absl::Status status = work(*connection);
-      if (transactional) {
-        if (status.ok()) {
-          committing = true;
-          connection->raw().commit();
-        } else {
-          connection->raw().rollback();
-        }
+      if (!transactional) return status;
+      if (!status.ok()) {
+        RollbackOrDrop(*connection);
+        return status;
       }
+      committing = true;
+      // COMMIT as a statement, which throws when the server does not confirm it. Connector/C++
+      // 1.1's commit() calls mysql_commit without looking at its result, so a COMMIT lost with
+      // the server (killed, restarted, connection dropped) came back as success.
+      connection->Prepare("COMMIT").execute();
       return status;
     } catch (const sql::SQLException& e) {
       const int code = e.getErrorCode();
@@ -252,15 +269,13 @@ absl::Status MysqlPool::RunWithRetry(absl::string_view what, bool transactional,
         connection->MarkBroken();
         last = SqlErrorToStatus(e, what);
         if (committing) {
-          return absl::UnavailableError(absl::StrCat(what, ": database unavailable during commit"));
+          // The server may or may not have made it durable: never OK, never retried here.
+          return absl::UnavailableError(
+              absl::StrCat(what, ": database unavailable during commit, outcome unknown"));
         }
         continue;  // a stale pooled connection: retry on a fresh one
       }
-      try {
-        if (transactional) connection->raw().rollback();
-      } catch (const sql::SQLException&) {
-        connection->MarkBroken();
-      }
+      if (transactional) RollbackOrDrop(*connection);
       last = SqlErrorToStatus(e, what);
       if (transactional && (code == kDeadlock || code == kLockWaitTimeout)) continue;
       return last;

@@ -110,8 +110,9 @@ class MysqlPool {
 
   // Runs `work` in one transaction: commits when it returns OK, rolls back otherwise. `work` may
   // throw sql::SQLException. The whole of `work` is retried on deadlock and when the connection
-  // was lost before commit, so it must not have effects outside the transaction. A connection
-  // lost during COMMIT is UNAVAILABLE (outcome unknown: clients retry with their request_id).
+  // was lost before commit, so it must not have effects outside the transaction. OK only when the
+  // server confirmed the COMMIT (sent as a statement and checked); a connection lost during COMMIT
+  // is UNAVAILABLE (outcome unknown: clients retry with their request_id).
   absl::Status InTransaction(absl::string_view what,
                              const std::function<absl::Status(PooledConnection&)>& work);
 

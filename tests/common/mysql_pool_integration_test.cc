@@ -2,6 +2,13 @@
 // one that the reconnect test kills and restarts.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+
 #include "common/call_deadline.h"
 #include "common/migrations.h"
 #include "common/mysql_pool.h"
@@ -178,6 +185,85 @@ TEST(MysqlPool, ReconnectsAfterTheServerRestarts) {
     return absl::OkStatus();
   });
   EXPECT_TRUE(count.ok()) << count;
+}
+
+// Issue 26: Connector/C++ 1.1's commit() ignores mysql_commit's result, so a COMMIT sent on a
+// connection the server has already dropped came back as success while the server rolled the
+// transaction back. Here the connection is killed from another session right before COMMIT: the
+// write is not in the database, so the answer must not be OK.
+TEST(MysqlPool, ACommitTheServerNeverConfirmedIsNotOk) {
+  auto db = testing::TestDatabase::Create(kMigrations);
+  ASSERT_TRUE(db.ok()) << db.status();
+  MysqlPool& pool = (*db)->pool();
+  auto killer_pool = MysqlPool::Create((*db)->options());
+  ASSERT_TRUE(killer_pool.ok()) << killer_pool.status();
+  int attempts = 0;
+  absl::Status status = pool.InTransaction("insert item", [&](PooledConnection& c) {
+    ++attempts;
+    auto& insert = c.Prepare("INSERT INTO items (id, name) VALUES (?, ?)");
+    insert.setInt(1, 7);
+    insert.setString(2, "verloren");
+    insert.executeUpdate();
+    std::unique_ptr<sql::ResultSet> rs(c.Prepare("SELECT CONNECTION_ID()").executeQuery());
+    rs->next();
+    const int64_t id = rs->getInt64(1);
+    // KILL takes no placeholder; the id is the server's own number.
+    return (*killer_pool)->Run("kill", [id](PooledConnection& k) {
+      k.Prepare(absl::StrCat("KILL CONNECTION ", id)).execute();
+      return absl::OkStatus();
+    });
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_NE(status.message().find("outcome unknown"), absl::string_view::npos) << status;
+  EXPECT_EQ(attempts, 1) << "a commit of unknown outcome is not retried by the pool";
+  EXPECT_EQ(*(*db)->QueryInt("SELECT COUNT(*) FROM items WHERE id = 7"), 0);
+  // The pool drops the dead connection: the next transaction commits.
+  EXPECT_TRUE(Insert(pool, 8, "daarna").ok());
+  EXPECT_EQ(*(*db)->QueryInt("SELECT COUNT(*) FROM items WHERE id = 8"), 1);
+}
+
+// Issue 26, the same under load: eight writers commit while the server is SIGKILLed and started
+// again. Every write that was answered OK is in the database afterwards.
+TEST(MysqlPool, NoOkForAWriteLostWhenTheServerDiesUnderLoad) {
+  auto server = testing::PrivateMariaDb::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_TRUE((*server)->CreateSchema("app").ok());
+  auto pool = MysqlPool::Create((*server)->Options("app"));
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  ASSERT_TRUE(ApplyMigrations(**pool, kMigrations).ok());
+  std::atomic<bool> stop{false};
+  std::atomic<int> next_id{100};
+  absl::Mutex mu;
+  std::vector<int> acknowledged;
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 8; ++w) {
+    writers.emplace_back([&] {
+      while (!stop) {
+        const int id = next_id++;
+        if (Insert(**pool, id, "last").ok()) {
+          absl::MutexLock lock(&mu);
+          acknowledged.push_back(id);
+        }
+      }
+    });
+  }
+  absl::SleepFor(absl::Milliseconds(400));
+  ASSERT_TRUE((*server)->Kill().ok());
+  absl::SleepFor(absl::Milliseconds(200));
+  stop = true;
+  for (auto& t : writers) t.join();
+  ASSERT_TRUE((*server)->Restart().ok());
+  std::set<int> stored;
+  absl::Status read = (*pool)->Run("read", [&](PooledConnection& c) {
+    std::unique_ptr<sql::ResultSet> rs(c.Prepare("SELECT id FROM items").executeQuery());
+    while (rs->next()) stored.insert(rs->getInt(1));
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(read.ok()) << read;
+  int lost = 0;
+  for (int id : acknowledged) lost += stored.contains(id) ? 0 : 1;
+  EXPECT_GT(acknowledged.size(), 0u);
+  EXPECT_EQ(lost, 0) << "of " << acknowledged.size() << " acknowledged writes";
 }
 
 TEST(Durability, TheTestServerOfTheSuiteMakesCommitsDurable) {
