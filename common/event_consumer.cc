@@ -40,6 +40,13 @@ void EventConsumer::Stop() {
   if (applier_.joinable()) applier_.join();
 }
 
+absl::Status CheckNextSequence(absl::string_view stream, int64_t last, int64_t sequence) {
+  if (sequence == last + 1) return absl::OkStatus();
+  return absl::AbortedError(absl::StrCat("stream ", stream, ": event ", sequence,
+                                         " does not follow ", last,
+                                         " (streams are gap-free); not applied"));
+}
+
 absl::StatusOr<int64_t> EventConsumer::StoredCursor() {
   int64_t cursor = 0;
   absl::Status status = pool_.Run("read consumer cursor", [&](PooledConnection& c) {
@@ -72,6 +79,10 @@ absl::StatusOr<int> EventConsumer::ApplyBatch(const std::vector<v1::Event>& even
     std::vector<v1::Event> fresh;
     for (const v1::Event& event : events) {
       if (event.sequence() <= cursor) continue;
+      // The streams are gap-free: anything but the next sequence means this consumer lost
+      // events on the way (e.g. a batch it took for applied), and applying it would move the
+      // cursor past them for good.
+      RETURN_IF_ERROR(CheckNextSequence(options_.stream, cursor, event.sequence()));
       fresh.push_back(event);
       cursor = event.sequence();
     }
@@ -103,10 +114,12 @@ void EventConsumer::ReadLoop() {
   while (true) {
     // Resume after what is applied or already queued, whichever is further.
     int64_t after;
+    uint64_t epoch;
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
       after = queue_.empty() ? -1 : queue_.back().sequence();
+      epoch = epoch_;
     }
     if (after < 0) {
       auto stored = StoredCursor();
@@ -122,34 +135,50 @@ void EventConsumer::ReadLoop() {
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
+      if (epoch != epoch_) continue;  // the queue was dropped meanwhile: start again
       active_call_ = &context;
     }
     v1::StreamEventsRequest request;
     request.set_after_sequence(after);
     std::unique_ptr<grpc::ClientReaderInterface<v1::Event>> reader = open_(&context, request);
     v1::Event event;
+    bool resync = false;
     while (reader->Read(&event)) {
       backoff = absl::Milliseconds(50);
       absl::MutexLock lock(&mu_);
       // Bounded queue: wait for the applier rather than buffer without end.
-      auto room = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stopping_ || queue_.size() < 10000;
+      auto room = [this, epoch]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || epoch != epoch_ || queue_.size() < 10000;
       };
       mu_.Await(absl::Condition(&room));
       if (stopping_) break;
+      if (epoch != epoch_) {  // events of a stream opened before the queue was dropped
+        resync = true;
+        break;
+      }
       queue_.push_back(std::move(event));
     }
+    if (resync) context.TryCancel();
     grpc::Status status = reader->Finish();
     {
       absl::MutexLock lock(&mu_);
       active_call_ = nullptr;
       if (stopping_) return;
+      resync = resync || epoch != epoch_;
     }
+    if (resync) continue;  // at once, from the stored cursor
     LogWarning("event_stream_ended",
                {{"stream", options_.stream}, {"code", static_cast<int>(status.error_code())}});
     absl::SleepFor(backoff);
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
+}
+
+void EventConsumer::DropQueue() {
+  absl::MutexLock lock(&mu_);
+  queue_.clear();
+  ++epoch_;
+  if (active_call_ != nullptr) active_call_->TryCancel();
 }
 
 void EventConsumer::ApplyLoop() {
@@ -169,10 +198,14 @@ void EventConsumer::ApplyLoop() {
     if (!applied.ok()) {
       LogWarning("apply_events_failed",
                  {{"stream", options_.stream},
-                  {"code", absl::StatusCodeToString(applied.status().code())}});
+                  {"code", absl::StatusCodeToString(applied.status().code())},
+                  {"error", applied.status().message()}});
+      // Whatever the failure (even a COMMIT whose outcome is unknown), the database is the truth:
+      // drop what is queued and read the stream again from the cursor stored there.
+      DropQueue();
       absl::SleepFor(backoff);
       backoff = std::min(backoff * 2, options_.max_backoff);
-      continue;  // the batch stays queued and is tried again
+      continue;
     }
     backoff = absl::Milliseconds(50);
     absl::MutexLock lock(&mu_);

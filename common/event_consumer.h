@@ -1,6 +1,9 @@
 // Follows another service's StreamEvents and applies each event exactly once to this service's
 // schema: the event's effect and the stream cursor (consumer_cursors) commit in one transaction,
-// and events at or below the stored cursor are skipped. Survives restarts of either side: it
+// events at or below the stored cursor are skipped, and an event that is not the stored cursor + 1
+// is refused (the streams are gap-free, so it means events were lost on the way). After any failed
+// apply, including a COMMIT whose outcome is unknown, it drops what it has queued and reads the
+// stream again from the cursor stored in the database. Survives restarts of either side: it
 // resumes from the stored cursor with backoff.
 //
 // Thread-safe. Two threads: one reads the stream into a queue, one applies the queue in batches
@@ -19,12 +22,17 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "common/mysql_pool.h"
 #include "common/principal.h"
 #include "inburgering/v1/events.pb.h"
 
 namespace inburgering {
+
+// OK when `sequence` is the one after `last` in a gap-free stream; ABORTED naming both otherwise.
+// Every reader of a stream that keeps a cursor checks each event with it.
+absl::Status CheckNextSequence(absl::string_view stream, int64_t last, int64_t sequence);
 
 class EventConsumer {
  public:
@@ -56,8 +64,9 @@ class EventConsumer {
 
   // The last sequence applied, as stored (NOT_FOUND never: a missing cursor is 0).
   absl::StatusOr<int64_t> StoredCursor();
-  // Applies events in one transaction, skipping those at or below the stored cursor. Returns how
-  // many took effect. Exposed for tests; the apply thread uses it.
+  // Applies events in one transaction, skipping those at or below the stored cursor; ABORTED (and
+  // nothing applied) when the first newer one is not the stored cursor + 1 or they are not
+  // consecutive. Returns how many took effect. Exposed for tests; the apply thread uses it.
   absl::StatusOr<int> ApplyBatch(const std::vector<v1::Event>& events);
   // Blocks until the stored cursor reaches `sequence` or the timeout passes; true when reached.
   bool WaitForCursor(int64_t sequence, absl::Duration timeout);
@@ -65,6 +74,9 @@ class EventConsumer {
  private:
   void ReadLoop();
   void ApplyLoop();
+  // Empties the queue and ends the stream call, so that the reader opens it again from the stored
+  // cursor; events of the old call are discarded (epoch_).
+  void DropQueue();
 
   const Options options_;
   MysqlPool& pool_;
@@ -75,6 +87,7 @@ class EventConsumer {
   absl::Mutex mu_;
   std::deque<v1::Event> queue_ ABSL_GUARDED_BY(mu_);
   int64_t applied_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t epoch_ ABSL_GUARDED_BY(mu_) = 0;  // raised by DropQueue
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ClientContext* active_call_ ABSL_GUARDED_BY(mu_) = nullptr;
   std::thread reader_;

@@ -1,6 +1,7 @@
 #include "reporting-service/recount.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/event_consumer.h"
 #include "common/status.h"
 #include "reporting-service/projection.h"
 
@@ -81,6 +82,11 @@ absl::StatusOr<RecountResult> Recount(MysqlPool& pool,
     };
     v1::Event event;
     while (last < until && reader->Read(&event)) {
+      if (absl::Status gap = CheckNextSequence(stream, last, event.sequence()); !gap.ok()) {
+        context.TryCancel();
+        reader->Finish();
+        return gap;
+      }
       last = event.sequence();
       if (last > until) break;
       batch.push_back(event);

@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "absl/synchronization/notification.h"
@@ -11,6 +12,7 @@
 #include "common/outbox.h"
 #include "common/principal.h"
 #include "common/server.h"
+#include "common/status.h"
 #include "inburgering/v1/intake.grpc.pb.h"
 #include "tests/support/test_database.h"
 
@@ -272,6 +274,88 @@ TEST_F(OutboxTest, ConsumerAppliesEachEventOnceAcrossRestartsAndReplays) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(*replayer.ApplyBatch(*all), 0);
   EXPECT_EQ(*(*consumer_db)->QueryInt("SELECT SUM(applied) FROM view"), 21);
   EXPECT_EQ(*(*consumer_db)->QueryInt("SELECT phase FROM view WHERE id = 'a1'"), 3);
+}
+
+// Issue 26: an event that is not the stored cursor + 1 is never applied, so a consumer that lost
+// events on the way (a batch taken for applied whose COMMIT was lost) cannot move its cursor past
+// them.
+TEST_F(OutboxTest, ConsumerRefusesAnEventThatLeavesAGap) {
+  for (int i = 1; i <= 5; ++i) ASSERT_TRUE(Append(MakeEvent(absl::StrCat("g", i), i % 4)).ok());
+  ASSERT_TRUE(outbox_->SequenceOnce().ok());
+  auto consumer_db = testing::TestDatabase::Create(OutboxMigrations());
+  ASSERT_TRUE(consumer_db.ok());
+  ASSERT_TRUE((*consumer_db)
+                  ->Execute(absl::StrCat("CREATE TABLE ", (*consumer_db)->schema(),
+                                         ".view (id VARCHAR(20) PRIMARY KEY, phase INT, "
+                                         "applied INT)"))
+                  .ok());
+  auto all = outbox_->ReadAfter(0, 100);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 5u);
+  EventConsumer consumer({"producer"}, (*consumer_db)->pool(), nullptr, kService, ApplyToView);
+  ASSERT_EQ(*consumer.ApplyBatch({(*all)[0]}), 1);
+
+  // Event 3 after cursor 1: refused, nothing written, the cursor stays.
+  auto gap = consumer.ApplyBatch({(*all)[2], (*all)[3]});
+  EXPECT_EQ(gap.status().code(), absl::StatusCode::kAborted) << gap.status();
+  EXPECT_NE(gap.status().message().find("does not follow 1"), absl::string_view::npos)
+      << gap.status();
+  // A gap inside a batch is refused as a whole, too.
+  EXPECT_EQ(consumer.ApplyBatch({(*all)[1], (*all)[3]}).status().code(),
+            absl::StatusCode::kAborted);
+  EXPECT_EQ(*consumer.StoredCursor(), 1);
+  EXPECT_EQ(*(*consumer_db)->QueryInt("SELECT SUM(applied) FROM view"), 1);
+
+  // The events that follow on from the cursor apply, including ones already seen.
+  EXPECT_EQ(*consumer.ApplyBatch(*all), 4);
+  EXPECT_EQ(*consumer.StoredCursor(), 5);
+  EXPECT_EQ(*(*consumer_db)->QueryInt("SELECT SUM(applied) FROM view"), 5);
+}
+
+// Issue 26: after a failed apply the consumer drops its queue and reads the stream again from the
+// cursor stored in the database, instead of trying the same queued batch again (a batch whose
+// COMMIT was lost would otherwise be dropped as applied and the next one read past it).
+TEST_F(OutboxTest, ConsumerReadsTheStreamAgainFromTheStoredCursorAfterAFailedApply) {
+  for (int i = 1; i <= 30; ++i) ASSERT_TRUE(Append(MakeEvent(absl::StrCat("r", i % 9), i % 4)).ok());
+  StartServer();
+  auto consumer_db = testing::TestDatabase::Create(OutboxMigrations());
+  ASSERT_TRUE(consumer_db.ok());
+  ASSERT_TRUE((*consumer_db)
+                  ->Execute(absl::StrCat("CREATE TABLE ", (*consumer_db)->schema(),
+                                         ".view (id VARCHAR(20) PRIMARY KEY, phase INT, "
+                                         "applied INT)"))
+                  .ok());
+  absl::Mutex mu;
+  std::vector<int64_t> opened_after;
+  auto open = [&](grpc::ClientContext* context, const v1::StreamEventsRequest& request) {
+    {
+      absl::MutexLock lock(&mu);
+      opened_after.push_back(request.after_sequence());
+    }
+    return stub_->StreamEvents(context, request);
+  };
+  std::atomic<int> failures_left{1};
+  std::atomic<int64_t> cursor_at_failure{-1};
+  EventConsumer::ApplyBatchFn apply = [&](const std::vector<v1::Event>& events,
+                                          PooledConnection& c) -> absl::Status {
+    for (const v1::Event& event : events) RETURN_IF_ERROR(ApplyToView(event, c));
+    if (events.back().sequence() >= 12 && failures_left.fetch_sub(1) > 0) {
+      cursor_at_failure = events.front().sequence() - 1;
+      return absl::UnavailableError("injected: the batch that reaches event 12 fails once");
+    }
+    return absl::OkStatus();
+  };
+  EventConsumer consumer({.stream = "producer", .max_batch = 5}, (*consumer_db)->pool(), open,
+                         kService, apply);
+  consumer.Start();
+  EXPECT_TRUE(consumer.WaitForCursor(30, absl::Seconds(20)));
+  consumer.Stop();
+  EXPECT_EQ(*(*consumer_db)->QueryInt("SELECT SUM(applied) FROM view"), 30);
+  EXPECT_EQ(*consumer.StoredCursor(), 30);
+  absl::MutexLock lock(&mu);
+  ASSERT_GE(opened_after.size(), 2u) << "the stream was not opened again after the failure";
+  EXPECT_EQ(opened_after[0], 0);
+  EXPECT_EQ(opened_after[1], cursor_at_failure.load()) << "reopened from the stored cursor";
 }
 
 TEST_F(OutboxTest, GracefulStopLetsTheCallInFlightFinish) {
