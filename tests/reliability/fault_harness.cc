@@ -13,6 +13,7 @@
 #include <grpcpp/grpcpp.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -48,7 +49,10 @@
 ABSL_FLAG(std::string, build_dir, INBURGERING_BUILD_DIR, "build folder with the server binaries");
 ABSL_FLAG(std::string, source_dir, INBURGERING_SOURCE_DIR, "checkout, for config/dev/*.json");
 ABSL_FLAG(int, workers, 6, "client threads, each running statushouder cases one after another");
-ABSL_FLAG(int, rounds, 1, "how often to kill every process in turn");
+ABSL_FLAG(int, rounds, 1, "how often to kill every target in turn");
+ABSL_FLAG(std::vector<std::string>, targets,
+          std::vector<std::string>({"intake", "matching", "reporting", "gateway", "mariadb"}),
+          "what to kill, in turn, each round (process names and mariadb)");
 ABSL_FLAG(double, load_s, 4, "seconds of load before each kill (and after the last)");
 ABSL_FLAG(double, service_down_s, 1, "seconds a killed service or the gateway stays down");
 ABSL_FLAG(double, database_down_s, 3, "seconds MariaDB stays down");
@@ -647,6 +651,72 @@ bool WaitForConsumers(MysqlPool& pool, absl::Duration timeout, std::string* wher
   }
 }
 
+// ---- every consumer saw every event: its projection against the producer, row by row --------
+
+// id -> version, from `sql` returning an id and a version column.
+std::map<std::string, int64_t> ColumnVersions(MysqlPool& pool, const char* sql) {
+  std::map<std::string, int64_t> versions;
+  for (const auto& [id, values] : QueryRows(pool, sql)) versions[id] = values.at(0);
+  return versions;
+}
+
+// id -> version, from `sql` returning an id and a serialized `Record` (version -1 when the record
+// is NULL, e.g. reporting's stub of a person it has seen only in a placement, or does not parse).
+template <typename Record>
+std::map<std::string, int64_t> RecordVersions(MysqlPool& pool, const char* sql) {
+  std::map<std::string, int64_t> versions;
+  absl::Status s = pool.Run("check", [&](PooledConnection& c) {
+    versions.clear();
+    std::unique_ptr<sql::ResultSet> rs(c.Prepare(sql).executeQuery());
+    while (rs->next()) {
+      Record record;
+      const bool parsed = !rs->isNull(2) && record.ParseFromString(std::string(rs->getString(2)));
+      versions[std::string(rs->getString(1))] = parsed ? record.version() : -1;
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) {
+    std::cerr << "check query failed: " << s << "\n";
+    std::exit(1);
+  }
+  return versions;
+}
+
+struct ProjectionDiff {
+  int64_t producer_rows = 0;
+  int64_t missing = 0;  // in the producer, not in the consumer
+  int64_t stale = 0;    // in both, at another version
+  int64_t extra = 0;    // in the consumer, not in the producer
+  std::vector<std::string> examples;  // a few ids (ULIDs, no personal data) for the log
+  bool equal() const { return missing == 0 && stale == 0 && extra == 0; }
+};
+
+ProjectionDiff CompareProjection(const std::map<std::string, int64_t>& producer,
+                                 const std::map<std::string, int64_t>& consumer) {
+  ProjectionDiff diff;
+  diff.producer_rows = static_cast<int64_t>(producer.size());
+  auto note = [&diff](const std::string& what, const std::string& id) {
+    if (diff.examples.size() < 5) diff.examples.push_back(absl::StrCat(what, " ", id));
+  };
+  for (const auto& [id, version] : producer) {
+    auto it = consumer.find(id);
+    if (it == consumer.end()) {
+      ++diff.missing;
+      note("missing", id);
+    } else if (it->second != version) {
+      ++diff.stale;
+      note(absl::StrCat("version ", it->second, " instead of ", version), id);
+    }
+  }
+  for (const auto& [id, version] : consumer) {
+    if (!producer.contains(id)) {
+      ++diff.extra;
+      note("extra", id);
+    }
+  }
+  return diff;
+}
+
 std::string Seconds(absl::Duration d) {
   return absl::StrFormat("%.2f s", absl::ToDoubleSeconds(d));
 }
@@ -691,11 +761,11 @@ int Run() {
   std::vector<Fault> faults;
   bool stack_ok = true;
   for (int round = 0; round < absl::GetFlag(FLAGS_rounds) && stack_ok; ++round) {
-    for (const char* target : {"intake", "matching", "reporting", "gateway", "mariadb"}) {
+    for (const std::string& target : absl::GetFlag(FLAGS_targets)) {
       stack.Watch(load);
       const absl::Duration down =
-          absl::Seconds(std::string(target) == "mariadb" ? absl::GetFlag(FLAGS_database_down_s)
-                                                         : absl::GetFlag(FLAGS_service_down_s));
+          absl::Seconds(target == "mariadb" ? absl::GetFlag(FLAGS_database_down_s)
+                                            : absl::GetFlag(FLAGS_service_down_s));
       auto fault = stack.Kill(target, down);
       if (!fault.ok()) {
         std::cerr << "fault harness: " << target << " did not come back: " << fault.status()
@@ -747,6 +817,7 @@ int Run() {
     if (!ok) pass = false;
   };
 
+  std::map<std::string, std::vector<absl::Duration>> recoveries;  // per target
   std::cout << "\nfaults (SIGKILL, down, restarted; recovery = first OK call of the kind the "
                "process serves, started after it was back):\n";
   for (const Fault& f : faults) {
@@ -767,6 +838,7 @@ int Run() {
       }
     }
     const absl::Duration recovery = first_ok - f.back;
+    recoveries[f.target].push_back(recovery);
     std::cout << absl::StrFormat(
         "  %-9s down %s, back (%s) after %s; recovery %s; calls while "
         "down: %s\n",
@@ -918,6 +990,42 @@ int Run() {
   }
   check(tally.unexpected.empty(), "no unexpected answers");
 
+  // ---- every consumer's projection equals what the producers hold (Jepsen's set checker, per
+  // consumer): an event a consumer skipped shows as a missing or stale row.
+  const auto intake_versions = ColumnVersions(pool, "SELECT id, version FROM intake.statushouders");
+  const auto placement_versions = ColumnVersions(pool, "SELECT id, version FROM matching.placements");
+  const auto werkplek_versions = ColumnVersions(pool, "SELECT id, version FROM matching.werkplekken");
+  const struct {
+    const char* what;
+    ProjectionDiff diff;
+  } projections[] = {
+      {"matching's candidate profiles = intake's statushouders",
+       CompareProjection(intake_versions,
+                         ColumnVersions(pool, "SELECT id, version FROM matching.kandidaten"))},
+      {"reporting's persons = intake's statushouders",
+       CompareProjection(intake_versions,
+                         RecordVersions<v1::Statushouder>(
+                             pool, "SELECT id, record FROM reporting.persons WHERE ledger = 0"))},
+      {"reporting's placements = matching's placements",
+       CompareProjection(placement_versions,
+                         RecordVersions<v1::Placement>(
+                             pool, "SELECT id, record FROM reporting.placements WHERE ledger = 0"))},
+      {"reporting's werkplekken = matching's werkplekken",
+       CompareProjection(werkplek_versions,
+                         RecordVersions<v1::Werkplek>(
+                             pool, "SELECT id, record FROM reporting.werkplekken WHERE ledger = 0"))},
+  };
+  int64_t consumer_rows_missing = 0;
+  for (const auto& [what, diff] : projections) {
+    consumer_rows_missing += diff.missing + diff.stale;
+    check(diff.equal(),
+          absl::StrFormat("%s, row by row: %d rows, missing %d, other version %d, extra %d%s",
+                          what, diff.producer_rows, diff.missing, diff.stale, diff.extra,
+                          diff.examples.empty()
+                              ? ""
+                              : absl::StrCat(" (", absl::StrJoin(diff.examples, "; "), ")")));
+  }
+
   // ---- reporting: maintained aggregates against a recount from the streams
   const std::string out = stack.work() + "/recount.txt";
   std::string command = absl::StrCat(
@@ -936,6 +1044,24 @@ int Run() {
         absl::StrCat("reporting recount = maintained aggregates: ",
                      summary.empty() ? "no summary (see " + out + ")" : summary));
 
+  // One line with the figures of the run, for bench/RESULTS.md.
+  std::vector<std::string> kills, recovery_parts;
+  for (auto& [target, times] : recoveries) {
+    std::sort(times.begin(), times.end());
+    kills.push_back(absl::StrCat(target, " ", times.size()));
+    recovery_parts.push_back(absl::StrCat(
+        target, " median ",
+        times[times.size() / 2] == absl::InfiniteDuration() ? "never"
+                                                           : Seconds(times[times.size() / 2]),
+        ", max ", times.back() == absl::InfiniteDuration() ? "never" : Seconds(times.back())));
+  }
+  std::cout << absl::StrFormat(
+                   "\nsummary: SIGKILLs %s; registrations acknowledged %d, found %d, lost %d, "
+                   "duplicated %d; consumer rows missing or stale %d; recovery %s",
+                   kills.empty() ? "none" : absl::StrJoin(kills, ", "), acked, found, missing,
+                   duplicates, consumer_rows_missing,
+                   recovery_parts.empty() ? "-" : absl::StrJoin(recovery_parts, "; "))
+            << std::endl;
   std::cout << "\n" << (pass ? "PASS" : "FAIL") << std::endl;
   if (pass && !absl::GetFlag(FLAGS_keep_work)) {
     std::error_code ignored;
