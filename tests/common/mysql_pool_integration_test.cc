@@ -8,7 +8,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-
 #include "common/call_deadline.h"
 #include "common/migrations.h"
 #include "common/mysql_pool.h"

@@ -316,7 +316,8 @@ TEST_F(OutboxTest, ConsumerRefusesAnEventThatLeavesAGap) {
 // cursor stored in the database, instead of trying the same queued batch again (a batch whose
 // COMMIT was lost would otherwise be dropped as applied and the next one read past it).
 TEST_F(OutboxTest, ConsumerReadsTheStreamAgainFromTheStoredCursorAfterAFailedApply) {
-  for (int i = 1; i <= 30; ++i) ASSERT_TRUE(Append(MakeEvent(absl::StrCat("r", i % 9), i % 4)).ok());
+  for (int i = 1; i <= 30; ++i)
+    ASSERT_TRUE(Append(MakeEvent(absl::StrCat("r", i % 9), i % 4)).ok());
   StartServer();
   auto consumer_db = testing::TestDatabase::Create(OutboxMigrations());
   ASSERT_TRUE(consumer_db.ok());

@@ -684,9 +684,9 @@ std::map<std::string, int64_t> RecordVersions(MysqlPool& pool, const char* sql) 
 
 struct ProjectionDiff {
   int64_t producer_rows = 0;
-  int64_t missing = 0;  // in the producer, not in the consumer
-  int64_t stale = 0;    // in both, at another version
-  int64_t extra = 0;    // in the consumer, not in the producer
+  int64_t missing = 0;                // in the producer, not in the consumer
+  int64_t stale = 0;                  // in both, at another version
+  int64_t extra = 0;                  // in the consumer, not in the producer
   std::vector<std::string> examples;  // a few ids (ULIDs, no personal data) for the log
   bool equal() const { return missing == 0 && stale == 0 && extra == 0; }
 };
@@ -993,8 +993,10 @@ int Run() {
   // ---- every consumer's projection equals what the producers hold (Jepsen's set checker, per
   // consumer): an event a consumer skipped shows as a missing or stale row.
   const auto intake_versions = ColumnVersions(pool, "SELECT id, version FROM intake.statushouders");
-  const auto placement_versions = ColumnVersions(pool, "SELECT id, version FROM matching.placements");
-  const auto werkplek_versions = ColumnVersions(pool, "SELECT id, version FROM matching.werkplekken");
+  const auto placement_versions =
+      ColumnVersions(pool, "SELECT id, version FROM matching.placements");
+  const auto werkplek_versions =
+      ColumnVersions(pool, "SELECT id, version FROM matching.werkplekken");
   const struct {
     const char* what;
     ProjectionDiff diff;
@@ -1007,20 +1009,22 @@ int Run() {
                          RecordVersions<v1::Statushouder>(
                              pool, "SELECT id, record FROM reporting.persons WHERE ledger = 0"))},
       {"reporting's placements = matching's placements",
-       CompareProjection(placement_versions,
-                         RecordVersions<v1::Placement>(
-                             pool, "SELECT id, record FROM reporting.placements WHERE ledger = 0"))},
+       CompareProjection(
+           placement_versions,
+           RecordVersions<v1::Placement>(
+               pool, "SELECT id, record FROM reporting.placements WHERE ledger = 0"))},
       {"reporting's werkplekken = matching's werkplekken",
-       CompareProjection(werkplek_versions,
-                         RecordVersions<v1::Werkplek>(
-                             pool, "SELECT id, record FROM reporting.werkplekken WHERE ledger = 0"))},
+       CompareProjection(
+           werkplek_versions,
+           RecordVersions<v1::Werkplek>(
+               pool, "SELECT id, record FROM reporting.werkplekken WHERE ledger = 0"))},
   };
   int64_t consumer_rows_missing = 0;
   for (const auto& [what, diff] : projections) {
     consumer_rows_missing += diff.missing + diff.stale;
     check(diff.equal(),
-          absl::StrFormat("%s, row by row: %d rows, missing %d, other version %d, extra %d%s",
-                          what, diff.producer_rows, diff.missing, diff.stale, diff.extra,
+          absl::StrFormat("%s, row by row: %d rows, missing %d, other version %d, extra %d%s", what,
+                          diff.producer_rows, diff.missing, diff.stale, diff.extra,
                           diff.examples.empty()
                               ? ""
                               : absl::StrCat(" (", absl::StrJoin(diff.examples, "; "), ")")));
@@ -1052,7 +1056,7 @@ int Run() {
     recovery_parts.push_back(absl::StrCat(
         target, " median ",
         times[times.size() / 2] == absl::InfiniteDuration() ? "never"
-                                                           : Seconds(times[times.size() / 2]),
+                                                            : Seconds(times[times.size() / 2]),
         ", max ", times.back() == absl::InfiniteDuration() ? "never" : Seconds(times.back())));
   }
   std::cout << absl::StrFormat(
