@@ -468,7 +468,8 @@ grpc::ServerUnaryReactor* IntakeServiceImpl::RecordOpschorting(
     v1::Statushouder* response) {
   return ServeUpdate(
       context, request->id(), request->version(), v1::StatushouderChanged::OPSCHORTING_RECORDED,
-      response, [request](absl::CivilDay) { return ValidateOpschortingRequest(*request); },
+      response,
+      [request](absl::CivilDay today) { return ValidateOpschortingRequest(*request, today); },
       [request](v1::Statushouder& s, absl::CivilDay) {
         return ApplyOpschorting(s, request->opschorting());
       });

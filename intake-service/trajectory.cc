@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "common/dates.h"
 #include "common/status.h"
@@ -137,12 +138,26 @@ absl::Status ApplyBredeIntake(v1::Statushouder& s, const v1::RecordBredeIntakeRe
   if (request.brede_intake().date() < s.birth_date()) {
     return InvalidField("brede_intake.date", "must not be before birth_date");
   }
+  // The findings as profile values; only those the caller names change (the request's comment).
+  v1::Statushouder findings;
+  if (request.has_opleiding()) *findings.mutable_opleiding() = request.opleiding();
+  findings.set_prior_occupation_isco(request.prior_occupation_isco());
+  *findings.mutable_work_wishes_isco() = request.work_wishes_isco();
+  *findings.mutable_availability() = request.availability();
+  *findings.mutable_belemmeringen() = request.belemmeringen();
+  static constexpr absl::string_view kFindings[] = {
+      "opleiding", "prior_occupation_isco", "work_wishes_isco", "availability", "belemmeringen"};
+  google::protobuf::RepeatedPtrField<std::string> mask = request.update_mask();
+  for (const std::string& path : mask) {
+    if (absl::c_find(kFindings, path) == std::end(kFindings)) {
+      return InvalidField("update_mask",
+                          "names a finding of the brede intake: opleiding, prior_occupation_isco, "
+                          "work_wishes_isco, availability or belemmeringen");
+    }
+  }
+  if (mask.empty()) mask = PathsSetIn(findings);
   *s.mutable_brede_intake() = request.brede_intake();
-  *s.mutable_opleiding() = request.opleiding();
-  s.set_prior_occupation_isco(request.prior_occupation_isco());
-  *s.mutable_work_wishes_isco() = request.work_wishes_isco();
-  *s.mutable_availability() = request.availability();
-  *s.mutable_belemmeringen() = request.belemmeringen();
+  for (const std::string& path : mask) RETURN_IF_ERROR(ApplyProfilePath(s, findings, path));
   return absl::OkStatus();
 }
 
@@ -187,6 +202,14 @@ absl::Status ApplyOpschorting(v1::Statushouder& s, const v1::Opschorting& opscho
     return InvalidField("opschorting.from", "must not be before the vestigingsdatum");
   }
   auto* list = s.mutable_pip_deadline()->mutable_opschortingen();
+  // Only a deadline still running can be suspended: an opschorting starting after the due date
+  // would make an overdue PIP look on time.
+  const std::optional<absl::CivilDay> vestiging = StoredDate(s.vestigingsdatum());
+  if (vestiging && opschorting.from() > FormatDate(PipDueDate(*vestiging, *list))) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "opschorting.from: after the PIP due date ", FormatDate(PipDueDate(*vestiging, *list)),
+        "; an opschorting can only suspend a deadline that is still running"));
+  }
   if (list->size() >= kMaxOpschortingen) {
     return absl::FailedPreconditionError(
         absl::StrCat("opschorting: at most ", kMaxOpschortingen, " per statushouder"));
@@ -273,10 +296,9 @@ absl::Status ApplyTermijnExtension(v1::Statushouder& s, int months, const std::s
   return absl::OkStatus();
 }
 
-absl::Status ApplyProfileUpdate(v1::Statushouder& s, const v1::Statushouder& values,
-                                const google::protobuf::RepeatedPtrField<std::string>& mask,
-                                absl::CivilDay today) {
-  for (const std::string& path : mask) {
+absl::Status ApplyProfilePath(v1::Statushouder& s, const v1::Statushouder& values,
+                              const std::string& path) {
+  {
     if (path == "given_names") {
       s.set_given_names(values.given_names());
     } else if (path == "family_name") {
@@ -321,7 +343,22 @@ absl::Status ApplyProfileUpdate(v1::Statushouder& s, const v1::Statushouder& val
       return InvalidField("update_mask", "unknown or not updatable path");
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyProfileUpdate(v1::Statushouder& s, const v1::Statushouder& values,
+                                const google::protobuf::RepeatedPtrField<std::string>& mask,
+                                absl::CivilDay today) {
+  for (const std::string& path : mask) RETURN_IF_ERROR(ApplyProfilePath(s, values, path));
   return ValidateProfile(s, today);
+}
+
+google::protobuf::RepeatedPtrField<std::string> PathsSetIn(const v1::Statushouder& values) {
+  std::vector<const google::protobuf::FieldDescriptor*> set;
+  values.GetReflection()->ListFields(values, &set);
+  google::protobuf::RepeatedPtrField<std::string> paths;
+  for (const google::protobuf::FieldDescriptor* field : set) *paths.Add() = field->name();
+  return paths;
 }
 
 v1::Phase InitialPhase(const v1::Statushouder& s) {
@@ -330,17 +367,22 @@ v1::Phase InitialPhase(const v1::Statushouder& s) {
 
 absl::StatusOr<bool> MergeImported(v1::Statushouder& stored, const v1::Statushouder& row,
                                    absl::CivilDay today) {
+  // The row's profile fields that are set replace the stored ones; the rest stay (a column the
+  // file does not have never clears what was registered).
+  v1::Statushouder given = row;
+  ClearNonProfile(given);
   v1::Statushouder before, after;
   CopyProfile(stored, before);
-  CopyProfile(row, after);
+  after = before;
+  std::vector<const google::protobuf::FieldDescriptor*> set;
+  given.GetReflection()->ListFields(given, &set);
+  for (const google::protobuf::FieldDescriptor* field : set) {
+    after.GetReflection()->ClearField(&after, field);
+  }
+  after.MergeFrom(given);
   v1::Phase phase = stored.phase();
-  if (row.vestigingsdatum() != stored.vestigingsdatum()) {
-    if (row.vestigingsdatum().empty()) {
-      if (phase != v1::PHASE_VOORINBURGERING) {
-        return absl::FailedPreconditionError(
-            "statushouder.vestigingsdatum: cannot be cleared after vestiging");
-      }
-    } else if (phase == v1::PHASE_VOORINBURGERING) {
+  if (after.vestigingsdatum() != stored.vestigingsdatum()) {
+    if (phase == v1::PHASE_VOORINBURGERING) {
       phase = v1::PHASE_INTAKE;  // the case system reports the vestiging
     } else if (phase != v1::PHASE_INTAKE) {
       return absl::FailedPreconditionError(
@@ -352,7 +394,7 @@ absl::StatusOr<bool> MergeImported(v1::Statushouder& stored, const v1::Statushou
       google::protobuf::util::MessageDifferencer::Equals(before, after)) {
     return false;
   }
-  CopyProfile(row, stored);
+  CopyProfile(after, stored);
   stored.set_phase(phase);
   RefreshDerived(stored, today);
   return true;
@@ -368,8 +410,18 @@ void CopyProfile(const v1::Statushouder& from, v1::Statushouder& to) {
   to.set_country_of_origin(from.country_of_origin());
   to.set_vestigingsdatum(from.vestigingsdatum());
   to.set_azc_location(from.azc_location());
-  *to.mutable_uitkering() = from.uitkering();
-  *to.mutable_opleiding() = from.opleiding();
+  // Messages keep their presence: an absent one stays absent (an import row without it changes
+  // nothing, MergeImported).
+  if (from.has_uitkering()) {
+    *to.mutable_uitkering() = from.uitkering();
+  } else {
+    to.clear_uitkering();
+  }
+  if (from.has_opleiding()) {
+    *to.mutable_opleiding() = from.opleiding();
+  } else {
+    to.clear_opleiding();
+  }
   to.set_prior_occupation_isco(from.prior_occupation_isco());
   *to.mutable_work_wishes_isco() = from.work_wishes_isco();
   *to.mutable_availability() = from.availability();

@@ -55,16 +55,25 @@ absl::Status ApplyLanguageMeting(v1::Statushouder& s, const v1::TaalMeting& meti
 absl::Status ApplyModuleProgress(v1::Statushouder& s, const v1::ModuleProgress& progress);
 absl::Status ApplyPhaseChange(v1::Statushouder& s, v1::Phase to, const std::string& date);
 absl::Status ApplyTermijnExtension(v1::Statushouder& s, int months, const std::string& reason);
-// Copies the masked paths of `values` into `s` and checks the result (ValidateProfile); the
-// vestigingsdatum may change only in phase INTAKE (entering INTAKE goes through ChangePhase).
+// The one rule for how a profile field changes: a path named by the caller is copied from
+// `values` (an empty value clears it); nothing else changes. INVALID_ARGUMENT for a path that is
+// not updatable; the vestigingsdatum may change only in phase INTAKE (entering INTAKE goes through
+// ChangePhase). Used by UpdateStatushouder (its update_mask) and RecordBredeIntake (its findings).
+absl::Status ApplyProfilePath(v1::Statushouder& s, const v1::Statushouder& values,
+                              const std::string& path);
+// The paths of the fields set in `values` (a message present, a non-empty string or list, a
+// non-zero number): what a caller names when it sends no update_mask.
+google::protobuf::RepeatedPtrField<std::string> PathsSetIn(const v1::Statushouder& values);
+// ApplyProfilePath for each path of `mask`, then checks the result (ValidateProfile).
 absl::Status ApplyProfileUpdate(v1::Statushouder& s, const v1::Statushouder& values,
                                 const google::protobuf::RepeatedPtrField<std::string>& mask,
                                 absl::CivilDay today);
 
-// An import row for a statushouder already stored: its profile replaces the stored one; a
-// vestigingsdatum arriving in VOORINBURGERING moves the phase to INTAKE, one changing after the
-// PIP (or cleared after vestiging) is rejected (FAILED_PRECONDITION). Returns whether anything
-// changed; derived fields alone (days_left) do not count.
+// An import row for a statushouder already stored: the profile fields the row sets replace the
+// stored ones, and no other field changes (an absent column never clears); a vestigingsdatum
+// arriving in VOORINBURGERING moves the phase to INTAKE, one changing after the PIP is rejected
+// (FAILED_PRECONDITION). Returns whether anything changed; derived fields alone (days_left) do not
+// count.
 absl::StatusOr<bool> MergeImported(v1::Statushouder& stored, const v1::Statushouder& row,
                                    absl::CivilDay today);
 

@@ -326,7 +326,8 @@ absl::Status ValidateEstablishPipRequest(const v1::EstablishPipRequest& request,
   return absl::OkStatus();
 }
 
-absl::Status ValidateOpschortingRequest(const v1::RecordOpschortingRequest& request) {
+absl::Status ValidateOpschortingRequest(const v1::RecordOpschortingRequest& request,
+                                        absl::CivilDay today) {
   RETURN_IF_ERROR(ValidateId(request.id()));
   RETURN_IF_ERROR(ValidateVersion(request.version()));
   const v1::Opschorting& o = request.opschorting();
@@ -334,6 +335,10 @@ absl::Status ValidateOpschortingRequest(const v1::RecordOpschortingRequest& requ
   if (o.to().empty()) return InvalidField("opschorting.to", "is required");
   auto from = ParseDate("opschorting.from", o.from());
   if (!from.ok()) return from.status();
+  if (*from > today) {
+    return InvalidField("opschorting.from",
+                        "must not be in the future: record an opschorting once it has started");
+  }
   auto to = ParseDate("opschorting.to", o.to());
   if (!to.ok()) return to.status();
   if (*to <= *from) return InvalidField("opschorting.to", "must be after from");

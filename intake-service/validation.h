@@ -49,7 +49,8 @@ absl::Status ValidateBredeIntakeRequest(const v1::RecordBredeIntakeRequest& requ
                                         absl::CivilDay today);
 absl::Status ValidateEstablishPipRequest(const v1::EstablishPipRequest& request,
                                          absl::CivilDay today);
-absl::Status ValidateOpschortingRequest(const v1::RecordOpschortingRequest& request);
+absl::Status ValidateOpschortingRequest(const v1::RecordOpschortingRequest& request,
+                                        absl::CivilDay today);
 absl::Status ValidateLanguageLevelRequest(const v1::RecordLanguageLevelRequest& request,
                                           absl::CivilDay today);
 absl::Status ValidateModuleProgressRequest(const v1::RecordModuleProgressRequest& request,

@@ -405,6 +405,150 @@ TEST_F(IntakeServiceTest, ConcurrentReadModifyWriteLosesNoUpdate) {
   std::cout << "accepted " << accepted.load() << ", aborted and retried " << aborted.load() << "\n";
 }
 
+// Issue 19.1: a brede intake that names none of the findings keeps what the gemeente registered
+// (seed 003's 160 geschoold became 65 when it cleared them); an update_mask replaces exactly the
+// named findings, clearing a named one left empty.
+TEST_F(IntakeServiceTest, BredeIntakeChangesOnlyTheFindingsTheCallerNames) {
+  v1::RegisterStatushouderRequest registration = Registration("r-bi", TestBsn(41));
+  v1::Statushouder* profile = registration.mutable_statushouder();
+  profile->mutable_opleiding()->set_geschoold(true);
+  profile->mutable_opleiding()->set_level(v1::EDUCATION_LEVEL_HOGER_BEROEPS);
+  profile->set_prior_occupation_isco("2261");
+  profile->add_work_wishes_isco("3251");
+  profile->add_availability(v1::DAGDEEL_DINSDAG_MIDDAG);
+  profile->add_belemmeringen(v1::BELEMMERING_VERVOER);
+  profile->set_max_travel_km(15);
+  v1::Statushouder s;
+  ASSERT_TRUE(Register(kRijswijk, registration, &s).ok());
+  const v1::Statushouder registered = s;
+
+  v1::RecordBredeIntakeRequest intake;
+  intake.set_id(s.id());
+  intake.set_version(s.version());
+  intake.mutable_brede_intake()->set_date("2026-10-15");
+  intake.mutable_brede_intake()->set_leerbaarheid(v1::LEERBAARHEID_GEMIDDELD);
+  intake.mutable_brede_intake()->set_advised_leerroute(v1::LEERROUTE_B1);
+  intake.mutable_brede_intake()->set_intake_groep(v1::INTAKE_GROEP_ROUTE_NAAR_WERK);
+  ASSERT_TRUE(Call(&Stub::RecordBredeIntake, kRijswijk, intake, &s).ok());
+  v1::Statushouder read;
+  ASSERT_TRUE(Get(kRijswijk, s.id(), &read).ok());
+  EXPECT_EQ(read.brede_intake().intake_groep(), v1::INTAKE_GROEP_ROUTE_NAAR_WERK);
+  EXPECT_EQ(read.version(), registered.version() + 1);
+  EXPECT_TRUE(read.opleiding().geschoold());
+  EXPECT_EQ(read.opleiding().level(), v1::EDUCATION_LEVEL_HOGER_BEROEPS);
+  EXPECT_EQ(read.prior_occupation_isco(), "2261");
+  ASSERT_EQ(read.work_wishes_isco_size(), 1);
+  EXPECT_EQ(read.work_wishes_isco(0), "3251");
+  ASSERT_EQ(read.availability_size(), 1);
+  EXPECT_EQ(read.belemmeringen_size(), 1);
+  EXPECT_EQ(read.max_travel_km(), 15);
+  EXPECT_EQ(read.family_name(), registered.family_name());
+
+  // Findings that are set replace their own field only.
+  intake.set_version(read.version());
+  intake.add_work_wishes_isco("5120");
+  ASSERT_TRUE(Call(&Stub::RecordBredeIntake, kRijswijk, intake, &s).ok());
+  ASSERT_TRUE(Get(kRijswijk, s.id(), &read).ok());
+  ASSERT_EQ(read.work_wishes_isco_size(), 1);
+  EXPECT_EQ(read.work_wishes_isco(0), "5120");
+  EXPECT_EQ(read.prior_occupation_isco(), "2261");
+  EXPECT_TRUE(read.opleiding().geschoold());
+
+  // A mask names what changes, and may clear: belemmeringen named and empty are cleared.
+  intake.set_version(read.version());
+  intake.clear_work_wishes_isco();
+  intake.add_update_mask("belemmeringen");
+  ASSERT_TRUE(Call(&Stub::RecordBredeIntake, kRijswijk, intake, &s).ok());
+  ASSERT_TRUE(Get(kRijswijk, s.id(), &read).ok());
+  EXPECT_EQ(read.belemmeringen_size(), 0);
+  ASSERT_EQ(read.work_wishes_isco_size(), 1) << "not in the mask: unchanged";
+  EXPECT_EQ(read.availability_size(), 1);
+
+  // A path that is not a finding: INVALID_ARGUMENT naming update_mask, nothing written.
+  intake.set_version(read.version());
+  intake.add_update_mask("bsn");
+  grpc::Status bad = Call(&Stub::RecordBredeIntake, kRijswijk, intake, &s);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(bad.error_message().find("update_mask"), std::string::npos) << bad.error_message();
+  v1::Statushouder after_bad;
+  ASSERT_TRUE(Get(kRijswijk, s.id(), &after_bad).ok());
+  EXPECT_EQ(after_bad.version(), read.version());
+}
+
+// Issue 19.1: an import row for a statushouder already registered changes only the fields the row
+// sets; the file's missing columns do not clear what the brede intake recorded.
+TEST_F(IntakeServiceTest, ImportOfAKnownStatushouderKeepsWhatTheRowDoesNotSet) {
+  v1::Statushouder s = Registered(TestBsn(42));
+  v1::RecordBredeIntakeRequest intake;
+  intake.set_id(s.id());
+  intake.set_version(s.version());
+  intake.mutable_brede_intake()->set_date("2026-10-15");
+  intake.mutable_brede_intake()->set_leerbaarheid(v1::LEERBAARHEID_HOOG);
+  intake.mutable_brede_intake()->set_advised_leerroute(v1::LEERROUTE_B1);
+  intake.mutable_brede_intake()->set_intake_groep(v1::INTAKE_GROEP_KLAAR_VOOR_WERK);
+  intake.mutable_opleiding()->set_geschoold(true);
+  intake.mutable_opleiding()->set_level(v1::EDUCATION_LEVEL_MIDDELBAAR_BEROEPS);
+  intake.set_prior_occupation_isco("7212");
+  ASSERT_TRUE(Call(&Stub::RecordBredeIntake, kRijswijk, intake, &s).ok());
+
+  v1::ImportStatushoudersRequest batch;
+  v1::ImportRow* row = batch.add_rows();
+  row->set_row_number(1);
+  *row->mutable_statushouder() = Registration("unused", TestBsn(42)).statushouder();
+  row->mutable_statushouder()->set_azc_location("Rijswijk");  // the one change
+  v1::ImportStatushoudersResponse response;
+  ASSERT_TRUE(Import({batch}, &response).ok());
+  ASSERT_EQ(response.results_size(), 1);
+  EXPECT_EQ(response.results(0).outcome(), v1::ImportRowResult::UPDATED)
+      << response.results(0).reason();
+  v1::Statushouder read;
+  ASSERT_TRUE(Get(kRijswijk, s.id(), &read).ok());
+  EXPECT_EQ(read.azc_location(), "Rijswijk");
+  EXPECT_TRUE(read.opleiding().geschoold());
+  EXPECT_EQ(read.opleiding().level(), v1::EDUCATION_LEVEL_MIDDELBAAR_BEROEPS);
+  EXPECT_EQ(read.prior_occupation_isco(), "7212");
+  EXPECT_TRUE(read.has_brede_intake());
+
+  // The same row again changes nothing.
+  ASSERT_TRUE(Import({batch}, &response).ok());
+  EXPECT_EQ(response.results(0).outcome(), v1::ImportRowResult::UNCHANGED);
+}
+
+// Issue 19.6: an opschorting may not start after the PIP due date (that would make an overdue PIP
+// look on time) nor in the future; nothing is written.
+TEST_F(IntakeServiceTest, OpschortingAfterTheDueDateOrInTheFutureIsRefused) {
+  v1::Statushouder s = Registered(TestBsn(43), /*vestiging=*/"2026-08-01");  // due 2026-10-10
+  v1::RecordOpschortingRequest request;
+  request.set_id(s.id());
+  request.set_version(s.version());
+  request.mutable_opschorting()->set_from("2026-10-20");
+  request.mutable_opschorting()->set_to("2026-11-20");
+  request.mutable_opschorting()->set_reason_code("MEDISCH");
+  v1::Statushouder out;
+  grpc::Status late = Call(&Stub::RecordOpschorting, kRijswijk, request, &out);
+  EXPECT_EQ(late.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << late.error_message();
+  EXPECT_NE(late.error_message().find("opschorting.from"), std::string::npos);
+  EXPECT_NE(late.error_message().find("2026-10-10"), std::string::npos) << late.error_message();
+
+  request.mutable_opschorting()->set_from("2026-11-24");  // today is 2026-11-23
+  request.mutable_opschorting()->set_to("2026-12-20");
+  grpc::Status future = Call(&Stub::RecordOpschorting, kRijswijk, request, &out);
+  EXPECT_EQ(future.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << future.error_message();
+  EXPECT_NE(future.error_message().find("opschorting.from"), std::string::npos);
+
+  v1::Statushouder read;
+  ASSERT_TRUE(Get(kRijswijk, s.id(), &read).ok());
+  EXPECT_EQ(read.version(), s.version());
+  EXPECT_TRUE(read.pip_deadline().overdue());
+  EXPECT_EQ(read.pip_deadline().opschortingen_size(), 0);
+
+  // Starting on or before the due date is fine, and moves it.
+  request.mutable_opschorting()->set_from("2026-10-01");
+  request.mutable_opschorting()->set_to("2026-10-21");
+  ASSERT_TRUE(Call(&Stub::RecordOpschorting, kRijswijk, request, &out).ok());
+  EXPECT_EQ(out.pip_deadline().due_date(), "2026-10-30");
+}
+
 TEST_F(IntakeServiceTest, TrajectoryFromAzcToAfgerondWithEventsForEveryStep) {
   v1::Statushouder s = Registered(TestBsn(1), /*vestiging=*/"");
   EXPECT_EQ(s.phase(), v1::PHASE_VOORINBURGERING);

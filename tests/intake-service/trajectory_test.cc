@@ -355,9 +355,39 @@ TEST(Import, UnchangedRowIsNotAChangeAndVestigingMovesToIntake) {
   EXPECT_TRUE(*changed);
   EXPECT_EQ(stored.phase(), v1::PHASE_INTAKE);
   EXPECT_EQ(stored.pip_deadline().due_date(), "2026-12-10");
+  // Issue 19.1: a row without a vestigingsdatum does not name it, so nothing is cleared.
   row.clear_vestigingsdatum();
+  changed = MergeImported(stored, row, kToday);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_FALSE(*changed);
+  EXPECT_EQ(stored.vestigingsdatum(), "2026-10-01");
+  // A different one after the PIP is refused.
+  stored.set_phase(v1::PHASE_INBURGERING);
+  row.set_vestigingsdatum("2026-10-02");
   EXPECT_EQ(MergeImported(stored, row, kToday).status().code(),
             absl::StatusCode::kFailedPrecondition);
+}
+
+// Issue 19.1: an import row changes only the profile fields it sets.
+TEST(Import, ARowChangesOnlyTheFieldsItSets) {
+  v1::Statushouder stored = Settled("2026-10-01");
+  stored.mutable_opleiding()->set_geschoold(true);
+  stored.set_prior_occupation_isco("2261");
+  stored.add_work_wishes_isco("3251");
+  stored.add_belemmeringen(v1::BELEMMERING_VERVOER);
+  v1::Statushouder row;
+  row.set_bsn(stored.bsn());
+  row.set_azc_location("Rijswijk");
+  auto changed = MergeImported(stored, row, kToday);
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_TRUE(*changed);
+  EXPECT_EQ(stored.azc_location(), "Rijswijk");
+  EXPECT_TRUE(stored.opleiding().geschoold());
+  EXPECT_EQ(stored.prior_occupation_isco(), "2261");
+  EXPECT_EQ(stored.work_wishes_isco_size(), 1);
+  EXPECT_EQ(stored.belemmeringen_size(), 1);
+  EXPECT_EQ(stored.vestigingsdatum(), "2026-10-01");
+  EXPECT_EQ(stored.family_name(), Settled("").family_name());
 }
 
 TEST(PageToken, RoundTripsAndRefusesOtherFilters) {
