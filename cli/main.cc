@@ -88,11 +88,14 @@ ABSL_FLAG(std::string, open_until, "",
 ABSL_FLAG(std::string, statushouder, "", "statushouder id");
 ABSL_FLAG(std::string, werkplek, "", "werkplek id");
 ABSL_FLAG(int64_t, version, 0, "version you read (optimistic concurrency)");
-ABSL_FLAG(std::string, status, "", "new placement status: gestart|beeindigd");
+ABSL_FLAG(std::string, status, "", "new placement status: gestart|beeindigd|afgewezen|ingetrokken");
 ABSL_FLAG(std::string, date, "", "YYYY-MM-DD of the change (default today)");
 ABSL_FLAG(std::string, outcome, "",
           "outcome when beeindigd: werk|werkervaringsplaats|opleiding|nog_niet_in_staat");
-ABSL_FLAG(std::string, reason_code, "", "coded reason, required for nog_niet_in_staat");
+ABSL_FLAG(std::string, reason_code, "",
+          "coded reason: for nog_niet_in_staat, and when afgewezen or ingetrokken");
+ABSL_FLAG(std::string, declined_by, "",
+          "who declined or withdrew, when afgewezen or ingetrokken: kandidaat|werkgever|consulent");
 // report.
 ABSL_FLAG(std::string, from, "",
           "first day of a month: start of the period (default: 1 January this year)");
@@ -580,7 +583,15 @@ int UpdatePlacement(Session& session, const std::vector<std::string>& args) {
   request.set_date(date.empty() ? FormatDate(AmsterdamToday()) : date);
   request.set_outcome(EnumFlag<v1::PlacementOutcome>("outcome", absl::GetFlag(FLAGS_outcome),
                                                      v1::PlacementOutcome_descriptor()));
-  request.set_outcome_reason_code(absl::GetFlag(FLAGS_reason_code));
+  // One --reason_code: the outcome's when beeindigd, the decline's when afgewezen or ingetrokken.
+  if (request.status() == v1::PLACEMENT_STATUS_AFGEWEZEN ||
+      request.status() == v1::PLACEMENT_STATUS_INGETROKKEN) {
+    request.set_declined_by(EnumFlag<v1::PlacementParty>(
+        "declined_by", absl::GetFlag(FLAGS_declined_by), v1::PlacementParty_descriptor()));
+    request.set_decline_reason_code(absl::GetFlag(FLAGS_reason_code));
+  } else {
+    request.set_outcome_reason_code(absl::GetFlag(FLAGS_reason_code));
+  }
   auto stub = v1::MatchingService::NewStub(session.channel());
   grpc::ClientContext context;
   session.Configure(context);
@@ -734,8 +745,9 @@ const std::vector<Command>& Commands() {
        "PLACEMENT_ID",
        1,
        1,
-       "Moves a placement to gestart or beeindigd (with an outcome).",
-       {"version", "status", "date", "outcome", "reason_code", "format"},
+       "Moves a placement to gestart or beeindigd (with an outcome), or declines or withdraws a "
+       "proposal that has not started (afgewezen or ingetrokken, with who and a coded reason).",
+       {"version", "status", "date", "outcome", "reason_code", "declined_by", "format"},
        UpdatePlacement},
       {{"report", "gemeente"},
        "GEMEENTE",

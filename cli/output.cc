@@ -256,6 +256,10 @@ std::string PlacementDetails(const v1::Placement& p) {
   table.AddRow({"op_niveau", EnumLabel(v1::OpNiveau_descriptor(), p.op_niveau())});
   table.AddRow({"start", p.start_date()});
   table.AddRow({"eind", p.end_date()});
+  if (p.declined_by() != v1::PLACEMENT_PARTY_UNSPECIFIED) {
+    table.AddRow({"afgewezen_door", EnumLabel(v1::PlacementParty_descriptor(), p.declined_by())});
+    table.AddRow({"reden_afwijzing", p.decline_reason_code()});
+  }
   table.AddRow({"versie", absl::StrCat(p.version())});
   return table.Render();
 }

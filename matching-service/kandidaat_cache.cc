@@ -20,19 +20,22 @@ size_t KandidaatCache::size() const {
   return profiles_.size();
 }
 
-void KandidaatCache::ForEach(const std::function<void(const std::shared_ptr<const Profile>&,
-                                                      bool actively_placed)>& visit) const {
+void KandidaatCache::ForEach(
+    const std::function<void(const std::shared_ptr<const Profile>&, bool placed)>& visit) const {
   absl::ReaderMutexLock lock(&mu_);
   for (const auto& [id, profile] : profiles_) visit(profile, placed_.contains(id));
 }
 
-void KandidaatCache::SetActivelyPlaced(const std::string& id, bool placed) {
+void KandidaatCache::TrackPlacement(const v1::Placement& placement) {
   absl::MutexLock lock(&mu_);
-  if (placed) {
-    placed_.insert(id);
-  } else {
-    placed_.erase(id);
+  if (KeepsCandidateFromProposals(placement)) {
+    placed_[placement.statushouder_id()].insert(placement.id());
+    return;
   }
+  auto it = placed_.find(placement.statushouder_id());
+  if (it == placed_.end()) return;
+  it->second.erase(placement.id());
+  if (it->second.empty()) placed_.erase(it);
 }
 
 }  // namespace inburgering::matching

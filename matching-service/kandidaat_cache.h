@@ -1,5 +1,6 @@
 // The candidate profiles in memory (the `kandidaten` table, kept current from intake's events)
-// and who has an active placement, so recommendations and assignments never touch the database.
+// and whose placements keep them out of proposals (KeepsCandidateFromProposals), so
+// recommendations and assignments never touch the database.
 // Thread-safe: readers share a lock.
 #pragma once
 
@@ -23,17 +24,19 @@ class KandidaatCache {
   std::shared_ptr<const Profile> Get(const std::string& id) const;
   size_t size() const;
 
-  // Calls `visit` for each profile, with whether the candidate has an active placement (voorgesteld
-  // or gestart), under a shared lock (visit must not call back into the cache).
-  void ForEach(const std::function<void(const std::shared_ptr<const Profile>&,
-                                        bool actively_placed)>& visit) const;
+  // Calls `visit` for each profile, with whether one of the candidate's placements keeps them out
+  // of proposals, under a shared lock (visit must not call back into the cache).
+  void ForEach(
+      const std::function<void(const std::shared_ptr<const Profile>&, bool placed)>& visit) const;
 
-  void SetActivelyPlaced(const std::string& id, bool placed);
+  // Takes a placement's current state (at start from the store, then after each change).
+  void TrackPlacement(const v1::Placement& placement);
 
  private:
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<const Profile>> profiles_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_set<std::string> placed_ ABSL_GUARDED_BY(mu_);
+  // Candidate id -> ids of their placements that keep them out of proposals.
+  absl::flat_hash_map<std::string, absl::flat_hash_set<std::string>> placed_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace inburgering::matching

@@ -152,8 +152,10 @@ v1::Kandidaat Matcher::KandidaatFor(const Principal& principal, const std::strin
   k.set_gemeente(profile.gemeente);
   k.set_language_level(profile.language_level);
   k.set_prior_occupation_isco(profile.prior_isco);
-  // Identity only for the candidate's own gemeente, and only after recorded consent.
-  const bool identify = profile.consent && profile.gemeente == principal.gemeente;
+  // Identity for the candidate's own gemeente always; for a WSP matcher of the region (the caller
+  // is in the region: VisibleKandidaat and the region checks) only after recorded consent.
+  const bool identify =
+      profile.gemeente == principal.gemeente || (principal.role == Role::kWsp && profile.consent);
   k.set_pseudonymised(!identify);
   if (identify) k.set_statushouder_id(profile.id);
   return k;
@@ -198,11 +200,11 @@ absl::Status Matcher::RecommendKandidaten(const Principal& principal,
   const absl::CivilDay today = today_();
   TopK top(limit);
   int64_t considered = 0;
-  // A candidate who already has an active placement is not proposed again unless asked.
-  kandidaten_.ForEach([&](const std::shared_ptr<const Profile>& candidate, bool actively_placed) {
+  // A candidate whose placements keep them out of proposals is left out unless asked.
+  kandidaten_.ForEach([&](const std::shared_ptr<const Profile>& candidate, bool placed) {
     const Profile& profile = *candidate;
     if (!InRegion(region, profile.gemeente)) return;
-    if (actively_placed && !request.include_actively_placed()) return;
+    if (placed && !request.include_actively_placed()) return;
     double distance = -1;
     if (FirstFailedConstraint(profile, place, today, &distance).has_value()) return;
     const double score = Score(profile, place, distance, weights_);
@@ -244,10 +246,12 @@ absl::Status Matcher::ProposeAssignment(const Principal& principal,
   }
   const absl::CivilDay today = today_();
 
-  // Candidates of the region without an active placement, in id order.
+  // Candidates of the region, in id order; without those whose placements keep them out of
+  // proposals (KeepsCandidateFromProposals) unless the caller asks for them.
   std::vector<std::shared_ptr<const Profile>> candidates;
-  kandidaten_.ForEach([&](const std::shared_ptr<const Profile>& profile, bool actively_placed) {
-    if (!actively_placed && InRegion(region, profile->gemeente)) candidates.push_back(profile);
+  kandidaten_.ForEach([&](const std::shared_ptr<const Profile>& profile, bool placed) {
+    if (placed && !request.include_placed()) return;
+    if (InRegion(region, profile->gemeente)) candidates.push_back(profile);
   });
   std::sort(candidates.begin(), candidates.end(),
             [](const auto& a, const auto& b) { return a->id < b->id; });

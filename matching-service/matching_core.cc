@@ -406,4 +406,27 @@ v1::OpNiveau OpNiveauOf(absl::string_view prior_isco, absl::string_view place_is
   return place >= prior ? v1::OP_NIVEAU_OP_NIVEAU : v1::OP_NIVEAU_ONDER_NIVEAU;
 }
 
+bool IsUnderWay(v1::PlacementStatus status) {
+  return status == v1::PLACEMENT_STATUS_VOORGESTELD || status == v1::PLACEMENT_STATUS_GESTART;
+}
+
+bool PlacementMayMove(v1::PlacementStatus from, v1::PlacementStatus to) {
+  switch (from) {
+    case v1::PLACEMENT_STATUS_VOORGESTELD:
+      return to == v1::PLACEMENT_STATUS_GESTART || to == v1::PLACEMENT_STATUS_AFGEWEZEN ||
+             to == v1::PLACEMENT_STATUS_INGETROKKEN;
+    case v1::PLACEMENT_STATUS_GESTART:
+      return to == v1::PLACEMENT_STATUS_BEEINDIGD;
+    default:
+      return false;
+  }
+}
+
+bool KeepsCandidateFromProposals(const v1::Placement& placement) {
+  if (IsUnderWay(placement.status())) return true;
+  return placement.status() == v1::PLACEMENT_STATUS_BEEINDIGD &&
+         (placement.outcome() == v1::PLACEMENT_OUTCOME_WERK ||
+          placement.outcome() == v1::PLACEMENT_OUTCOME_OPLEIDING);
+}
+
 }  // namespace inburgering::matching

@@ -124,4 +124,14 @@ v1::Match Explain(const Profile& profile, const Place& place, double distance_km
 // that of the prior occupation. UNSPECIFIED when either is unknown.
 v1::OpNiveau OpNiveauOf(absl::string_view prior_isco, absl::string_view place_isco);
 
+// A placement under way (voorgesteld or gestart): it holds one unit of its werkplek's capacity.
+bool IsUnderWay(v1::PlacementStatus status);
+// The legal moves (werkplek.proto, PlacementStatus): VOORGESTELD -> GESTART | AFGEWEZEN |
+// INGETROKKEN; GESTART -> BEEINDIGD.
+bool PlacementMayMove(v1::PlacementStatus from, v1::PlacementStatus to);
+// Whether a placement keeps its candidate out of RecommendKandidaten and ProposeAssignment unless
+// the caller asks for them: it is under way, or it ended in work or education (the person found
+// what the matching is for). Declined, withdrawn and other ended placements do not.
+bool KeepsCandidateFromProposals(const v1::Placement& placement);
+
 }  // namespace inburgering::matching

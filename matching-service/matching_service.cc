@@ -44,6 +44,10 @@ absl::string_view StatusName(v1::PlacementStatus s) {
       return "gestart";
     case v1::PLACEMENT_STATUS_BEEINDIGD:
       return "beeindigd";
+    case v1::PLACEMENT_STATUS_AFGEWEZEN:
+      return "afgewezen";
+    case v1::PLACEMENT_STATUS_INGETROKKEN:
+      return "ingetrokken";
     default:
       return "onbekend";
   }
@@ -64,8 +68,8 @@ absl::Status MatchingServiceImpl::Load() {
   for (const v1::Werkplek& w : werkplekken) matcher_.index().Upsert(w);
   ASSIGN_OR_RETURN(std::vector<v1::KandidaatProfiel> kandidaten, store_.LoadKandidaten());
   for (const v1::KandidaatProfiel& p : kandidaten) matcher_.kandidaten().Put(p);
-  ASSIGN_OR_RETURN(auto placed, store_.LoadActivelyPlaced());
-  for (const std::string& id : placed) matcher_.kandidaten().SetActivelyPlaced(id, true);
+  ASSIGN_OR_RETURN(std::vector<v1::Placement> placements, store_.LoadPlacements());
+  for (const v1::Placement& p : placements) matcher_.kandidaten().TrackPlacement(p);
   return absl::OkStatus();
 }
 
@@ -217,8 +221,7 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::CreatePlacement(
                                                          RequestFingerprint(*request), region,
                                                          placement, profile->prior_isco, today_()));
     matcher_.index().Upsert(result.second);
-    matcher_.kandidaten().SetActivelyPlaced(
-        profile->id, result.first.status() != v1::PLACEMENT_STATUS_BEEINDIGD);
+    matcher_.kandidaten().TrackPlacement(result.first);
     *response = std::move(result.first);
     return absl::OkStatus();
   });
@@ -243,13 +246,13 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::UpdatePlacement(
               if (!visible) return absl::NotFoundError("placement not found");
               if (p.version() != request->version()) return absl::OkStatus();  // store: ABORTED
               const v1::PlacementStatus from = p.status();
-              const bool legal =
-                  (from == v1::PLACEMENT_STATUS_VOORGESTELD &&
-                   (to == v1::PLACEMENT_STATUS_GESTART || to == v1::PLACEMENT_STATUS_BEEINDIGD)) ||
-                  (from == v1::PLACEMENT_STATUS_GESTART && to == v1::PLACEMENT_STATUS_BEEINDIGD);
-              if (!legal) {
+              if (!PlacementMayMove(from, to)) {
                 return absl::FailedPreconditionError(absl::StrCat(
-                    "status: cannot move from ", StatusName(from), " to ", StatusName(to)));
+                    "status: cannot move from ", StatusName(from), " to ", StatusName(to),
+                    from == v1::PLACEMENT_STATUS_VOORGESTELD && to == v1::PLACEMENT_STATUS_BEEINDIGD
+                        ? " (a proposal that never started is AFGEWEZEN or INGETROKKEN, without "
+                          "an outcome)"
+                        : ""));
               }
               const std::string day = FormatDate(date);
               if (to == v1::PLACEMENT_STATUS_GESTART) {
@@ -259,16 +262,19 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::UpdatePlacement(
                   return InvalidField("date", "must not be before the start date");
                 }
                 p.set_end_date(day);
-                p.set_outcome(request->outcome());
-                p.set_outcome_reason_code(request->outcome_reason_code());
+                if (to == v1::PLACEMENT_STATUS_BEEINDIGD) {
+                  p.set_outcome(request->outcome());
+                  p.set_outcome_reason_code(request->outcome_reason_code());
+                } else {
+                  p.set_declined_by(request->declined_by());
+                  p.set_decline_reason_code(request->decline_reason_code());
+                }
               }
               p.set_status(to);
               return absl::OkStatus();
             }));
     matcher_.index().Upsert(result.second);
-    if (result.first.status() == v1::PLACEMENT_STATUS_BEEINDIGD) {
-      matcher_.kandidaten().SetActivelyPlaced(result.first.statushouder_id(), false);
-    }
+    matcher_.kandidaten().TrackPlacement(result.first);
     *response = std::move(result.first);
     return absl::OkStatus();
   });

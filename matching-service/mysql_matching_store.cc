@@ -105,10 +105,6 @@ absl::StatusOr<v1::Placement> SelectPlacement(PooledConnection& c, const std::st
   return ParseRecord<v1::Placement>(*rs, "record", "placement");
 }
 
-bool IsActive(v1::PlacementStatus status) {
-  return status == v1::PLACEMENT_STATUS_VOORGESTELD || status == v1::PLACEMENT_STATUS_GESTART;
-}
-
 }  // namespace
 
 std::vector<Migration> MatchingMigrations() {
@@ -150,18 +146,19 @@ absl::StatusOr<std::vector<v1::KandidaatProfiel>> MysqlMatchingStore::LoadKandid
   return all;
 }
 
-absl::StatusOr<absl::flat_hash_set<std::string>> MysqlMatchingStore::LoadActivelyPlaced() {
-  absl::flat_hash_set<std::string> placed;
-  absl::Status status = pool_.Run("load placements", [&](PooledConnection& c) {
-    placed.clear();
-    std::unique_ptr<sql::ResultSet> rs(
-        c.Prepare("SELECT DISTINCT statushouder_id FROM placements WHERE status IN (1, 2)")
-            .executeQuery());
-    while (rs->next()) placed.insert(std::string(rs->getString(1)));
+absl::StatusOr<std::vector<v1::Placement>> MysqlMatchingStore::LoadPlacements() {
+  std::vector<v1::Placement> all;
+  absl::Status status = pool_.Run("load placements", [&](PooledConnection& c) -> absl::Status {
+    all.clear();
+    std::unique_ptr<sql::ResultSet> rs(c.Prepare("SELECT record FROM placements").executeQuery());
+    while (rs->next()) {
+      ASSIGN_OR_RETURN(v1::Placement p, ParseRecord<v1::Placement>(*rs, "record", "placement"));
+      all.push_back(std::move(p));
+    }
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
-  return placed;
+  return all;
 }
 
 absl::StatusOr<v1::Werkplek> MysqlMatchingStore::CreateWerkplek(const std::string& request_id,
@@ -386,7 +383,7 @@ absl::StatusOr<std::pair<v1::Placement, v1::Werkplek>> MysqlMatchingStore::Updat
   std::pair<v1::Placement, v1::Werkplek> result;
   absl::Status status = pool_.InTransaction("update placement", [&](PooledConnection& c) {
     ASSIGN_OR_RETURN(v1::Placement p, SelectPlacement(c, id, /*for_update=*/true));
-    const bool was_active = IsActive(p.status());
+    const bool was_active = IsUnderWay(p.status());
     const v1::Placement before = p;
     RETURN_IF_ERROR(mutate(p));  // checks scope first: NOT_FOUND before any version detail
     if (before.version() != expected_version) {
@@ -412,7 +409,7 @@ absl::StatusOr<std::pair<v1::Placement, v1::Werkplek>> MysqlMatchingStore::Updat
     update.setString(4, id);
     update.executeUpdate();
     Outbox::Append(c, PlacementEvent(v1::PlacementChanged::UPDATED, p));
-    if (was_active && !IsActive(p.status())) {
+    if (was_active && !IsUnderWay(p.status())) {
       w.set_capacity_used(std::max(0, w.capacity_used() - 1));
       *w.mutable_update_time() = now;
       StoreWerkplek(c, w);

@@ -39,8 +39,7 @@ class MysqlMatchingStore {
   // Everything, for the in-memory index and cache at start-up.
   absl::StatusOr<std::vector<v1::Werkplek>> LoadWerkplekken();
   absl::StatusOr<std::vector<v1::KandidaatProfiel>> LoadKandidaten();
-  // Statushouders with a placement that is voorgesteld or gestart.
-  absl::StatusOr<absl::flat_hash_set<std::string>> LoadActivelyPlaced();
+  absl::StatusOr<std::vector<v1::Placement>> LoadPlacements();
 
   // Inserts `werkplek` (region set by the caller; id, version, capacity_used and times here)
   // unless `request_id` was used in the region: then the first result when `request_hash`

@@ -150,8 +150,26 @@ absl::StatusOr<absl::CivilDay> ValidateUpdatePlacementRequest(
   RETURN_IF_ERROR(ValidateId("id", request.id()));
   RETURN_IF_ERROR(ValidateVersion(request.version()));
   const v1::PlacementStatus to = request.status();
-  if (to != v1::PLACEMENT_STATUS_GESTART && to != v1::PLACEMENT_STATUS_BEEINDIGD) {
-    return InvalidField("status", "GESTART or BEEINDIGD");
+  const bool declined =
+      to == v1::PLACEMENT_STATUS_AFGEWEZEN || to == v1::PLACEMENT_STATUS_INGETROKKEN;
+  if (to != v1::PLACEMENT_STATUS_GESTART && to != v1::PLACEMENT_STATUS_BEEINDIGD && !declined) {
+    return InvalidField("status", "GESTART, BEEINDIGD, AFGEWEZEN or INGETROKKEN");
+  }
+  if (declined) {
+    if (request.declined_by() == v1::PLACEMENT_PARTY_UNSPECIFIED ||
+        !v1::PlacementParty_IsValid(request.declined_by())) {
+      return InvalidField("declined_by",
+                          "required when status is AFGEWEZEN or INGETROKKEN: KANDIDAAT, "
+                          "WERKGEVER or CONSULENT");
+    }
+    if (!IsReasonCode(request.decline_reason_code())) {
+      return InvalidField("decline_reason_code",
+                          "required when status is AFGEWEZEN or INGETROKKEN: 1 to 40 of A-Z, "
+                          "0-9 and _");
+    }
+  } else if (request.declined_by() != v1::PLACEMENT_PARTY_UNSPECIFIED ||
+             !request.decline_reason_code().empty()) {
+    return InvalidField("declined_by", "only when status is AFGEWEZEN or INGETROKKEN");
   }
   ASSIGN_OR_RETURN(absl::CivilDay date, ParseDate("date", request.date()));
   if (date > today) return InvalidField("date", "must not be in the future");

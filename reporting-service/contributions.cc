@@ -82,8 +82,13 @@ const char* OutcomeValue(v1::PlacementOutcome outcome) {
   }
 }
 
+// A placement that started: only those carry an outcome. Declined and withdrawn proposals
+// (AFGEWEZEN, INGETROKKEN), and one ended before this rule without ever starting (BEEINDIGD
+// with no start date), count nowhere as a placement or an outcome.
 bool Started(const v1::Placement& p) {
-  return p.status() == v1::PLACEMENT_STATUS_GESTART || p.status() == v1::PLACEMENT_STATUS_BEEINDIGD;
+  return (p.status() == v1::PLACEMENT_STATUS_GESTART ||
+          p.status() == v1::PLACEMENT_STATUS_BEEINDIGD) &&
+         !p.start_date().empty();
 }
 
 // The earliest date of a measurement at or above `level`, whatever the skill.
@@ -260,8 +265,8 @@ std::vector<AggregateKey> PlacementContributions(const v1::Placement& p) {
   std::vector<AggregateKey> keys;
   const char* outcome = OutcomeValue(p.outcome());
   const std::string month = MonthOf(p.end_date());
-  if (p.status() != v1::PLACEMENT_STATUS_BEEINDIGD || outcome == nullptr || month.empty() ||
-      p.gemeente().empty()) {
+  if (p.status() != v1::PLACEMENT_STATUS_BEEINDIGD || !Started(p) || outcome == nullptr ||
+      month.empty() || p.gemeente().empty()) {
     return keys;
   }
   keys.push_back({p.gemeente(), month, "uitkomst", outcome});

@@ -490,7 +490,7 @@ TEST_F(MatchingServiceTest, PlacementLifecycleAccountsCapacity) {
 
 // Issue 7, no lost updates on a werkplek's capacity: many callers place candidates on one
 // werkplek with capacity N at once; exactly N succeed, the others get FAILED_PRECONDITION naming
-// the capacity. Then two callers at a time end each placement with the version they read: one
+// the capacity. Then two callers at a time withdraw each proposal with the version they read: one
 // wins, one is ABORTED, and capacity_used always equals the number of active placements (never
 // below zero, never above capacity).
 TEST_F(MatchingServiceTest, ConcurrentPlacementsNeverExceedCapacity) {
@@ -540,9 +540,10 @@ TEST_F(MatchingServiceTest, ConcurrentPlacementsNeverExceedCapacity) {
         v1::UpdatePlacementRequest end;
         end.set_id(p.id());
         end.set_version(p.version());
-        end.set_status(v1::PLACEMENT_STATUS_BEEINDIGD);
+        end.set_status(v1::PLACEMENT_STATUS_INGETROKKEN);
         end.set_date("2026-11-23");
-        end.set_outcome(v1::PLACEMENT_OUTCOME_WERK);
+        end.set_declined_by(v1::PLACEMENT_PARTY_CONSULENT);
+        end.set_decline_reason_code("ANDERE_PLEK");
         v1::Placement out;
         grpc::Status s = UpdatePlacement(kWspDenHaag, end, &out);
         if (s.ok()) {
@@ -620,7 +621,11 @@ TEST_F(MatchingServiceTest, RecommendationsOfAnotherGemeentesCandidateAreNotFoun
   EXPECT_EQ(Recommend(kWspRotterdam, s.id(), &response).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(MatchingServiceTest, RecommendKandidatenPseudonymisesWithoutConsentOrOutsideTheGemeente) {
+// Issue 19.5, one rule (matching.proto, Kandidaat): the candidate's own gemeente sees identity
+// always; a WSP matcher of the region only after recorded consent; a consulent of another gemeente
+// never.
+TEST_F(MatchingServiceTest,
+       RecommendKandidatenShowsIdentityToTheOwnGemeenteAndWithConsentToTheWsp) {
   v1::Werkplek w;
   ASSERT_TRUE(Register(kWspDenHaag, "w1", Werkplek("3251", v1::CEFR_LEVEL_A2, 3), &w).ok());
   const v1::Statushouder consenting =
@@ -633,30 +638,162 @@ TEST_F(MatchingServiceTest, RecommendKandidatenPseudonymisesWithoutConsentOrOuts
   SetLanguageLevel(delft, 1, v1::CEFR_LEVEL_B1);
   CatchUp();
 
-  grpc::ClientContext context;
-  AttachPrincipal(kConsulentRijswijk, context);
-  v1::RecommendKandidatenRequest request;
-  request.set_werkplek_id(w.id());
-  v1::RecommendKandidatenResponse response;
-  ASSERT_TRUE(stub_->RecommendKandidaten(&context, request, &response).ok());
-  ASSERT_EQ(response.recommendations_size(), 3);
-  EXPECT_EQ(response.candidates_considered(), 3);
-  int identified = 0;
-  for (const auto& rec : response.recommendations()) {
-    const v1::Kandidaat& k = rec.kandidaat();
-    EXPECT_EQ(k.pseudonym().size(), 18u);
-    EXPECT_EQ(k.pseudonym(),
-              Pseudonym("test-key-0123456789abcdef", "haaglanden",
-                        k.pseudonymised() ? (k.gemeente() == "GM0503" ? delft.id() : silent.id())
-                                          : consenting.id()));
-    if (!k.pseudonymised()) {
-      ++identified;
-      EXPECT_EQ(k.statushouder_id(), consenting.id());
-    } else {
-      EXPECT_TRUE(k.statushouder_id().empty());
+  // The ids shown to `principal`, and checks every pseudonym.
+  auto identified = [&](const Principal& principal) {
+    grpc::ClientContext context;
+    AttachPrincipal(principal, context);
+    v1::RecommendKandidatenRequest request;
+    request.set_werkplek_id(w.id());
+    v1::RecommendKandidatenResponse response;
+    grpc::Status status = stub_->RecommendKandidaten(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.recommendations_size(), 3);
+    std::set<std::string> ids;
+    for (const auto& rec : response.recommendations()) {
+      const v1::Kandidaat& k = rec.kandidaat();
+      EXPECT_EQ(k.pseudonym().size(), 18u);
+      if (k.pseudonymised()) {
+        EXPECT_TRUE(k.statushouder_id().empty());
+      } else {
+        EXPECT_EQ(k.pseudonym(),
+                  Pseudonym("test-key-0123456789abcdef", "haaglanden", k.statushouder_id()));
+        ids.insert(k.statushouder_id());
+      }
     }
-  }
-  EXPECT_EQ(identified, 1);
+    return ids;
+  };
+  EXPECT_EQ(identified(kConsulentRijswijk), (std::set<std::string>{consenting.id(), silent.id()}))
+      << "own gemeente: with or without consent";
+  EXPECT_EQ(identified(kWspDenHaag), (std::set<std::string>{consenting.id(), delft.id()}))
+      << "the region's WSP: only with consent";
+  EXPECT_EQ(identified(kConsulentDelft), (std::set<std::string>{delft.id()}))
+      << "another gemeente's consulent: never, consent or not";
+}
+
+// Issue 19.2: a proposal that never started is declined or withdrawn, with who and a coded reason,
+// and no outcome; ending it with an outcome is refused; capacity is given back.
+TEST_F(MatchingServiceTest, AProposalIsDeclinedWithoutAnOutcome) {
+  v1::Werkplek w;
+  ASSERT_TRUE(Register(kWspDenHaag, "w1", Werkplek("3251", v1::CEFR_LEVEL_A2, 1), &w).ok());
+  const v1::Statushouder a = RegisterStatushouder(kConsulentRijswijk, "r1", "111222333");
+  CatchUp();
+  v1::Placement placement;
+  ASSERT_TRUE(CreatePlacement(kWspDenHaag, "p1", a.id(), w.id(), &placement).ok());
+
+  v1::UpdatePlacementRequest end;
+  end.set_id(placement.id());
+  end.set_version(placement.version());
+  end.set_status(v1::PLACEMENT_STATUS_BEEINDIGD);
+  end.set_date("2026-11-20");
+  end.set_outcome(v1::PLACEMENT_OUTCOME_NOG_NIET_IN_STAAT);
+  end.set_outcome_reason_code("TAALNIVEAU");
+  v1::Placement out;
+  grpc::Status never_started = UpdatePlacement(kWspDenHaag, end, &out);
+  EXPECT_EQ(never_started.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(never_started.error_message().find("AFGEWEZEN"), std::string::npos)
+      << never_started.error_message();
+
+  v1::UpdatePlacementRequest decline;
+  decline.set_id(placement.id());
+  decline.set_version(placement.version());
+  decline.set_status(v1::PLACEMENT_STATUS_AFGEWEZEN);
+  decline.set_date("2026-11-20");
+  grpc::Status who = UpdatePlacement(kWspDenHaag, decline, &out);
+  EXPECT_EQ(who.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(who.error_message().find("declined_by"), std::string::npos) << who.error_message();
+  decline.set_declined_by(v1::PLACEMENT_PARTY_WERKGEVER);
+  grpc::Status why = UpdatePlacement(kWspDenHaag, decline, &out);
+  EXPECT_NE(why.error_message().find("decline_reason_code"), std::string::npos)
+      << why.error_message();
+  decline.set_decline_reason_code("REISTIJD");
+  decline.set_outcome(v1::PLACEMENT_OUTCOME_WERK);
+  EXPECT_EQ(UpdatePlacement(kWspDenHaag, decline, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT)
+      << "no outcome with a decline";
+  EXPECT_EQ(*db_->QueryInt("SELECT version FROM placements"), 1) << "nothing written so far";
+
+  decline.clear_outcome();
+  v1::Placement declined;
+  ASSERT_TRUE(UpdatePlacement(kWspDenHaag, decline, &declined).ok());
+  EXPECT_EQ(declined.status(), v1::PLACEMENT_STATUS_AFGEWEZEN);
+  EXPECT_EQ(declined.declined_by(), v1::PLACEMENT_PARTY_WERKGEVER);
+  EXPECT_EQ(declined.decline_reason_code(), "REISTIJD");
+  EXPECT_EQ(declined.end_date(), "2026-11-20");
+  EXPECT_EQ(declined.outcome(), v1::PLACEMENT_OUTCOME_UNSPECIFIED);
+  EXPECT_TRUE(declined.start_date().empty());
+  EXPECT_EQ(declined.werkplek_id(), w.id());
+  EXPECT_EQ(declined.statushouder_id(), a.id());
+  EXPECT_EQ(*db_->QueryInt("SELECT status FROM placements"), v1::PLACEMENT_STATUS_AFGEWEZEN);
+  EXPECT_EQ(*db_->QueryInt("SELECT capacity_used FROM werkplekken"), 0);
+
+  // Final: it cannot start afterwards.
+  v1::UpdatePlacementRequest start;
+  start.set_id(placement.id());
+  start.set_version(declined.version());
+  start.set_status(v1::PLACEMENT_STATUS_GESTART);
+  start.set_date("2026-11-21");
+  EXPECT_EQ(UpdatePlacement(kWspDenHaag, start, &out).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+// Issue 19.4: someone who found work or education through a placement is not proposed again
+// (ProposeAssignment, RecommendKandidaten) unless asked; a declined proposal or an ended placement
+// without such an outcome leaves them a candidate.
+TEST_F(MatchingServiceTest, PeopleWhoFoundWorkAreNotProposedAgainUnlessAsked) {
+  v1::Werkplek first, second;
+  ASSERT_TRUE(Register(kWspDenHaag, "w1", Werkplek("3251", v1::CEFR_LEVEL_A2, 2), &first).ok());
+  ASSERT_TRUE(Register(kWspDenHaag, "w2", Werkplek("3251", v1::CEFR_LEVEL_A2, 2), &second).ok());
+  const v1::Statushouder worker = RegisterStatushouder(kConsulentRijswijk, "r1", "111222333");
+  const v1::Statushouder declined = RegisterStatushouder(kConsulentRijswijk, "r2", "123456782");
+  SetLanguageLevel(worker, 1, v1::CEFR_LEVEL_B1);
+  SetLanguageLevel(declined, 1, v1::CEFR_LEVEL_B1);
+  CatchUp();
+  auto proposed = [&](bool include_placed) {
+    grpc::ClientContext context;
+    AttachPrincipal(kWspDenHaag, context);
+    v1::ProposeAssignmentRequest request;
+    request.set_region("haaglanden");
+    request.set_include_placed(include_placed);
+    v1::ProposeAssignmentResponse response;
+    grpc::Status status = stub_->ProposeAssignment(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.candidates();
+  };
+  ASSERT_EQ(proposed(false), 2);
+
+  v1::Placement p1, p2, out;
+  ASSERT_TRUE(CreatePlacement(kWspDenHaag, "p1", worker.id(), first.id(), &p1).ok());
+  ASSERT_TRUE(CreatePlacement(kWspDenHaag, "p2", declined.id(), first.id(), &p2).ok());
+  EXPECT_EQ(proposed(false), 0) << "both under way";
+
+  v1::UpdatePlacementRequest u;
+  u.set_id(p2.id());
+  u.set_version(1);
+  u.set_status(v1::PLACEMENT_STATUS_INGETROKKEN);
+  u.set_date("2026-11-20");
+  u.set_declined_by(v1::PLACEMENT_PARTY_KANDIDAAT);
+  u.set_decline_reason_code("GEZONDHEID");
+  ASSERT_TRUE(UpdatePlacement(kWspDenHaag, u, &out).ok());
+  EXPECT_EQ(proposed(false), 1) << "withdrawn: a candidate again";
+
+  u = {};
+  u.set_id(p1.id());
+  u.set_version(1);
+  u.set_status(v1::PLACEMENT_STATUS_GESTART);
+  u.set_date("2026-11-20");
+  ASSERT_TRUE(UpdatePlacement(kWspDenHaag, u, &out).ok());
+  u.set_version(2);
+  u.set_status(v1::PLACEMENT_STATUS_BEEINDIGD);
+  u.set_date("2026-11-23");
+  u.set_outcome(v1::PLACEMENT_OUTCOME_WERK);
+  ASSERT_TRUE(UpdatePlacement(kWspDenHaag, u, &out).ok());
+  EXPECT_EQ(proposed(false), 1) << "found work: not proposed again";
+  EXPECT_EQ(proposed(true), 2) << "asked for";
+
+  // The same after a restart: the rule is applied to the stored placements.
+  StopMatching();
+  StartMatching();
+  EXPECT_EQ(proposed(false), 1);
 }
 
 TEST_F(MatchingServiceTest, RecommendKandidatenLeavesOutActivelyPlacedUnlessAsked) {

@@ -96,6 +96,7 @@ TEST(PlacementContributions, OnlyAnEndedPlacementWithAnOutcomeCountsInItsEndMont
   p.set_id("pl1");
   p.set_gemeente("GM0603");
   p.set_status(v1::PLACEMENT_STATUS_GESTART);
+  p.set_start_date("2026-05-01");
   EXPECT_TRUE(PlacementContributions(p).empty());
   p.set_status(v1::PLACEMENT_STATUS_BEEINDIGD);
   p.set_outcome(v1::PLACEMENT_OUTCOME_WERK);
@@ -104,6 +105,35 @@ TEST(PlacementContributions, OnlyAnEndedPlacementWithAnOutcomeCountsInItsEndMont
   const auto keys = PlacementContributions(p);
   EXPECT_TRUE(Has(keys, "uitkomst", "werk", "2026-07"));
   EXPECT_TRUE(Has(keys, "werk_niveau", "onder_niveau", "2026-07"));
+}
+
+// Issue 19.2: a declined or withdrawn proposal, and a placement ended without ever starting
+// (stored before AFGEWEZEN existed), count nowhere: no outcome, no start, no route.
+TEST(PlacementContributions, AProposalThatNeverStartedCountsNowhere) {
+  for (v1::PlacementStatus status :
+       {v1::PLACEMENT_STATUS_AFGEWEZEN, v1::PLACEMENT_STATUS_INGETROKKEN,
+        v1::PLACEMENT_STATUS_BEEINDIGD}) {
+    PlacementWithWerkplek pw;
+    v1::Placement& p = pw.placement;
+    p.set_id("pl1");
+    p.set_gemeente("GM0603");
+    p.set_status(status);
+    p.set_end_date("2026-07-15");
+    if (status == v1::PLACEMENT_STATUS_BEEINDIGD) {
+      p.set_outcome(v1::PLACEMENT_OUTCOME_NOG_NIET_IN_STAAT);  // the old way to decline
+    } else {
+      p.set_declined_by(v1::PLACEMENT_PARTY_WERKGEVER);
+      p.set_decline_reason_code("REISTIJD");
+    }
+    pw.werkplek_known = true;
+    pw.werkplek.set_type(v1::WERKPLEK_TYPE_BETAALD_WERK);
+    pw.werkplek.mutable_talende_omgeving()->set_dutch_working_language(true);
+    EXPECT_TRUE(PlacementContributions(p).empty()) << status;
+    const PlacementFacts facts = DerivePlacementFacts({pw});
+    EXPECT_EQ(facts.route, 0) << status;
+    EXPECT_FALSE(facts.talend) << status;
+    EXPECT_TRUE(facts.first_start_date.empty()) << status;
+  }
 }
 
 TEST(Diff, AnUpdateMovesOneCountAndAReplayChangesNothing) {
