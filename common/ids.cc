@@ -62,4 +62,20 @@ absl::Status ValidateRequestId(absl::string_view request_id) {
   return absl::OkStatus();
 }
 
+bool IsRecordId(absl::string_view id) {
+  if (id.size() != 26) return false;
+  for (char c : id) {
+    if (!(c >= '0' && c <= '9') && !(c >= 'A' && c <= 'Z')) return false;
+  }
+  return true;
+}
+
+absl::Status ValidateRecordId(absl::string_view field, absl::string_view id) {
+  if (id.empty()) return InvalidField(field, "required: the id the service gave the record");
+  if (!IsRecordId(id)) {
+    return InvalidField(field, "must be an id as the service gave it (26 characters, 0-9 and A-Z)");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace inburgering

@@ -20,6 +20,14 @@ std::string RequestFingerprint(const google::protobuf::Message& message);
 // INVALID_ARGUMENT naming request_id unless it is 1 to 64 printable ASCII characters: the
 // idempotency key of every create RPC.
 absl::Status ValidateRequestId(absl::string_view request_id);
+// The one rule for the id of a stored record (statushouder, werkplek, placement), as NewId makes
+// it: 26 characters, digits and capital letters. Every service checks the ids a request names with
+// it, and the gateway checks every id field of a request with it before anything is audited or
+// forwarded, so an audit row only ever holds ids of this form (never a BSN, a name or a huge
+// value a careless client put in an id field).
+bool IsRecordId(absl::string_view id);
+// INVALID_ARGUMENT naming `field` unless IsRecordId(id). The message never repeats the value.
+absl::Status ValidateRecordId(absl::string_view field, absl::string_view id);
 // Hex of a string of bytes (for logs of fingerprints and token hashes).
 std::string HexEncode(const std::string& bytes);
 

@@ -9,6 +9,9 @@ namespace {
 constexpr Access D = Access::kDeny;
 constexpr Access A = Access::kAllow;
 constexpr Access O = Access::kOwnScope;
+constexpr AuditClass N = AuditClass::kNone;
+constexpr AuditClass R = AuditClass::kPersonalRead;
+constexpr AuditClass W = AuditClass::kPersonalWrite;
 
 }  // namespace
 
@@ -20,31 +23,31 @@ constexpr Access O = Access::kOwnScope;
 const std::vector<PolicyRow>& PolicyMatrix() {
   // clang-format off
   static const auto* const kMatrix = new std::vector<PolicyRow>{
-      // method                                                     personal  con wsp ana beh
-      {"inburgering.v1.IntakeService.RegisterStatushouder",         true,  A, D, D, D},
-      {"inburgering.v1.IntakeService.GetStatushouder",              true,  A, D, D, D},
-      {"inburgering.v1.IntakeService.ListStatushouders",            true,  A, D, D, D},
-      {"inburgering.v1.IntakeService.UpdateStatushouder",           true,  A, D, D, D},
-      {"inburgering.v1.IntakeService.RecordBredeIntake",            true,  A, D, D, D},
-      {"inburgering.v1.IntakeService.EstablishPip",                 true,  A, D, D, D},
-      {"inburgering.v1.IntakeService.RecordOpschorting",            true,  A, D, D, D},
-      {"inburgering.v1.IntakeService.RecordLanguageLevel",          true,  A, D, D, D},
-      {"inburgering.v1.IntakeService.RecordModuleProgress",         true,  A, D, D, D},
-      {"inburgering.v1.IntakeService.ChangePhase",                  true,  A, D, D, D},
-      {"inburgering.v1.IntakeService.ExtendInburgeringstermijn",    true,  A, D, D, D},
-      {"inburgering.v1.IntakeService.ImportStatushouders",          true,  A, D, D, D},
-      {"inburgering.v1.MatchingService.RegisterWerkplek",           false, D, A, D, D},
-      {"inburgering.v1.MatchingService.UpdateWerkplek",             false, D, A, D, D},
-      {"inburgering.v1.MatchingService.GetWerkplek",                false, A, A, D, D},
-      {"inburgering.v1.MatchingService.ListWerkplekken",            false, A, A, D, D},
-      {"inburgering.v1.MatchingService.RecommendWerkplekken",       true,  A, A, D, D},
-      {"inburgering.v1.MatchingService.RecommendKandidaten",        true,  A, A, D, D},
-      {"inburgering.v1.MatchingService.ProposeAssignment",          true,  D, O, D, D},
-      {"inburgering.v1.MatchingService.CreatePlacement",            true,  A, A, D, D},
-      {"inburgering.v1.MatchingService.UpdatePlacement",            true,  A, A, D, D},
-      {"inburgering.v1.ReportingService.GetGemeenteReport",         false, O, O, A, D},
-      {"inburgering.v1.ReportingService.GetRegionalReport",         false, O, O, A, D},
-      {"inburgering.v1.ReportingService.ExportReport",              false, O, O, A, D},
+      // method                                                     audit con wsp ana beh
+      {"inburgering.v1.IntakeService.RegisterStatushouder",         W, A, D, D, D},
+      {"inburgering.v1.IntakeService.GetStatushouder",              R, A, D, D, D},
+      {"inburgering.v1.IntakeService.ListStatushouders",            R, A, D, D, D},
+      {"inburgering.v1.IntakeService.UpdateStatushouder",           W, A, D, D, D},
+      {"inburgering.v1.IntakeService.RecordBredeIntake",            W, A, D, D, D},
+      {"inburgering.v1.IntakeService.EstablishPip",                 W, A, D, D, D},
+      {"inburgering.v1.IntakeService.RecordOpschorting",            W, A, D, D, D},
+      {"inburgering.v1.IntakeService.RecordLanguageLevel",          W, A, D, D, D},
+      {"inburgering.v1.IntakeService.RecordModuleProgress",         W, A, D, D, D},
+      {"inburgering.v1.IntakeService.ChangePhase",                  W, A, D, D, D},
+      {"inburgering.v1.IntakeService.ExtendInburgeringstermijn",    W, A, D, D, D},
+      {"inburgering.v1.IntakeService.ImportStatushouders",          W, A, D, D, D},
+      {"inburgering.v1.MatchingService.RegisterWerkplek",           N, D, A, D, D},
+      {"inburgering.v1.MatchingService.UpdateWerkplek",             N, D, A, D, D},
+      {"inburgering.v1.MatchingService.GetWerkplek",                N, A, A, D, D},
+      {"inburgering.v1.MatchingService.ListWerkplekken",            N, A, A, D, D},
+      {"inburgering.v1.MatchingService.RecommendWerkplekken",       R, A, A, D, D},
+      {"inburgering.v1.MatchingService.RecommendKandidaten",        R, A, A, D, D},
+      {"inburgering.v1.MatchingService.ProposeAssignment",          R, D, O, D, D},
+      {"inburgering.v1.MatchingService.CreatePlacement",            W, A, A, D, D},
+      {"inburgering.v1.MatchingService.UpdatePlacement",            W, A, A, D, D},
+      {"inburgering.v1.ReportingService.GetGemeenteReport",         N, O, O, A, D},
+      {"inburgering.v1.ReportingService.GetRegionalReport",         N, O, O, A, D},
+      {"inburgering.v1.ReportingService.ExportReport",              N, O, O, A, D},
   };
   // clang-format on
   return *kMatrix;

@@ -24,11 +24,18 @@ enum class Access {
   kOwnScope,  // request fields `gemeente` / `region`, when set, must be the caller's own
 };
 
-// One row of the matrix: a public RPC, whether it reads or writes personal data (then every call
-// is audited), and the access of each role.
+// What the audit trail records of an RPC's calls.
+enum class AuditClass {
+  kNone,           // no personal data: not audited
+  kPersonalRead,   // reads personal data: audited; the begin row is stored while the backend works
+  kPersonalWrite,  // writes personal data: audited; forwarded only once the begin row is stored,
+                   // so that a write that cannot be audited is never committed
+};
+
+// One row of the matrix: a public RPC, its audit class, and the access of each role.
 struct PolicyRow {
   const char* method;  // full name, "inburgering.v1.IntakeService.GetStatushouder"
-  bool personal_data;
+  AuditClass audit;
   Access consulent;
   Access wsp;
   Access analist;

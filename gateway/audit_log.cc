@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <bit>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/chunked_statement.h"
+#include "common/ids.h"
 #include "common/log.h"
+#include "common/status.h"
 #include "google/protobuf/descriptor.h"
 
 namespace inburgering::gateway {
@@ -20,35 +23,40 @@ bool IsIdField(const FieldDescriptor* field) {
           field->name() == "werkplek_id");
 }
 
-void Collect(const google::protobuf::Message& message, std::vector<std::string>& ids, size_t limit,
-             int depth) {
-  if (depth > 4) return;
+// Calls `visit(path, value)` for every non-empty id field of `message` and its nested messages (a
+// few levels deep), with the field's path ("rows[3].statushouder.id"); stops at the first error.
+absl::Status ForEachIdField(
+    const google::protobuf::Message& message, const std::string& prefix, int depth,
+    const std::function<absl::Status(const std::string&, const std::string&)>& visit) {
+  if (depth > 4) return absl::OkStatus();
   const auto* reflection = message.GetReflection();
   std::vector<const FieldDescriptor*> fields;
   reflection->ListFields(message, &fields);
-  auto add = [&](std::string value) {
-    if (value.empty() || ids.size() >= limit) return;
-    if (std::find(ids.begin(), ids.end(), value) == ids.end()) ids.push_back(std::move(value));
-  };
   for (const FieldDescriptor* field : fields) {
+    const std::string path =
+        prefix.empty() ? field->name() : absl::StrCat(prefix, ".", field->name());
     if (IsIdField(field)) {
       if (field->is_repeated()) {
         for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
-          add(reflection->GetRepeatedString(message, field, i));
+          const std::string value = reflection->GetRepeatedString(message, field, i);
+          if (!value.empty()) RETURN_IF_ERROR(visit(absl::StrCat(path, "[", i, "]"), value));
         }
-      } else {
-        add(reflection->GetString(message, field));
+      } else if (std::string value = reflection->GetString(message, field); !value.empty()) {
+        RETURN_IF_ERROR(visit(path, value));
       }
     } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       if (field->is_repeated()) {
         for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
-          Collect(reflection->GetRepeatedMessage(message, field, i), ids, limit, depth + 1);
+          RETURN_IF_ERROR(ForEachIdField(reflection->GetRepeatedMessage(message, field, i),
+                                         absl::StrCat(path, "[", i, "]"), depth + 1, visit));
         }
       } else {
-        Collect(reflection->GetMessage(message, field), ids, limit, depth + 1);
+        RETURN_IF_ERROR(
+            ForEachIdField(reflection->GetMessage(message, field), path, depth + 1, visit));
       }
     }
   }
+  return absl::OkStatus();
 }
 
 constexpr int kColumns = 10;
@@ -68,15 +76,24 @@ const ChunkedStatement& Insert() {
   return statement;
 }
 constexpr size_t kLargestBatch = 64;
+// Record ids per row: 1,000 of 26 characters and a comma fit the TEXT column (64 KB) with room.
+constexpr size_t kIdsPerRow = 1000;
 
 }  // namespace
 
-void CollectObjectIds(const google::protobuf::Message& message, std::vector<std::string>& ids,
-                      size_t limit) {
-  Collect(message, ids, limit, 0);
+absl::Status ValidateIdFields(const google::protobuf::Message& request) {
+  return ForEachIdField(request, "", 0, [](const std::string& path, const std::string& value) {
+    return ValidateRecordId(path, value);
+  });
 }
 
-std::string JoinObjectIds(const std::vector<std::string>& ids) { return absl::StrJoin(ids, ","); }
+void CollectObjectIds(const google::protobuf::Message& message, std::vector<std::string>& ids) {
+  absl::flat_hash_set<std::string> seen(ids.begin(), ids.end());
+  (void)ForEachIdField(message, "", 0, [&](const std::string&, const std::string& value) {
+    if (IsRecordId(value) && seen.insert(value).second) ids.push_back(value);
+    return absl::OkStatus();
+  });
+}
 
 MysqlAuditLog::MysqlAuditLog(MysqlPool& pool, int writers) : pool_(pool) {
   for (int i = 0; i < writers; ++i) writers_.emplace_back([this] { Loop(); });
@@ -118,34 +135,60 @@ void MysqlAuditLog::Loop() {
         queue.pop_front();
       }
     }
-    absl::Status status = Write(batch);
-    if (!status.ok()) {
-      LogError("audit_write_failed", {{"code", absl::StatusCodeToString(status.code())},
-                                      {"records", static_cast<long>(batch.size())}});
-      status = absl::UnavailableError("audit log unavailable; the call is refused");
+    std::vector<absl::Status> statuses(batch.size(), Write(batch));
+    if (!statuses[0].ok() && statuses[0].code() != absl::StatusCode::kUnavailable &&
+        batch.size() > 1) {
+      // One record the database refuses must not fail the others' calls: each on its own.
+      for (size_t i = 0; i < batch.size(); ++i) statuses[i] = Write({&batch[i], 1});
     }
-    for (Pending& pending : batch) {
-      if (pending.done) pending.done(status);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      absl::Status status = statuses[i];
+      if (!status.ok()) {
+        LogError("audit_write_failed", {{"code", absl::StatusCodeToString(status.code())},
+                                        {"error", status.message()},
+                                        {"action", batch[i].record.action},
+                                        {"call_id", batch[i].record.call_id}});
+        status = absl::UnavailableError("audit log unavailable; the call is refused");
+      }
+      if (batch[i].done) batch[i].done(status);
     }
   }
 }
 
-absl::Status MysqlAuditLog::Write(const std::vector<Pending>& batch) {
-  // Autocommit: the batch's one statement commits itself, durably before `done` is called. A
-  // connection lost mid-statement is retried once on a fresh one, so a row may, rarely, be stored
-  // twice (same call_id and phase); never lost while a call is answered.
+absl::Status MysqlAuditLog::Write(absl::Span<const Pending> batch) {
+  // A record naming more ids than fit one row (an import's thousands) is stored as several rows
+  // with the same call_id and phase, so that every record a call names is in the trail.
+  struct Row {
+    const AuditRecord* record;
+    size_t first_id, end_id;
+  };
+  std::vector<Row> rows;
+  for (const Pending& pending : batch) {
+    const AuditRecord& r = pending.record;
+    size_t first = 0;
+    do {
+      const size_t end = std::min(r.object_ids.size(), first + kIdsPerRow);
+      rows.push_back({&r, first, end});
+      first = end;
+    } while (first < r.object_ids.size());
+  }
+  // Autocommit: each INSERT commits itself, durably before `done` is called. A connection lost
+  // mid-statement is retried once on a fresh one, so a row may, rarely, be stored twice (same
+  // call_id and phase); never lost while a call is answered.
   return pool_.Run("append audit records", [&](PooledConnection& connection) {
     Insert().ForEach(
-        connection, batch.size(), [&](sql::PreparedStatement& insert, size_t begin, size_t n) {
-          for (size_t row = 0; row < n; ++row) {
-            const AuditRecord& r = batch[begin + row].record;
-            const int c = static_cast<int>(row) * kColumns;
+        connection, rows.size(), [&](sql::PreparedStatement& insert, size_t begin, size_t n) {
+          for (size_t i = 0; i < n; ++i) {
+            const Row& row = rows[begin + i];
+            const AuditRecord& r = *row.record;
+            const int c = static_cast<int>(i) * kColumns;
             insert.setString(c + 1, r.call_id);
             insert.setString(c + 2, r.phase == AuditRecord::Phase::kBegin ? "begin" : "end");
             insert.setString(
                 c + 3, absl::FormatTime("%Y-%m-%d %H:%M:%E6S", r.occurred_at, absl::UTCTimeZone()));
             insert.setString(c + 4, r.action);
-            insert.setString(c + 5, JoinObjectIds(r.object_ids));
+            insert.setString(c + 5, absl::StrJoin(r.object_ids.begin() + row.first_id,
+                                                  r.object_ids.begin() + row.end_id, ","));
             insert.setString(c + 6, r.result);
             insert.setString(c + 7, r.origin.substr(0, 200));
             insert.setString(c + 8, r.actor_gemeente);

@@ -20,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "common/mysql_pool.h"
 #include "google/protobuf/message.h"
 
@@ -49,13 +50,16 @@ class AuditLog {
   virtual void Append(AuditRecord record, std::function<void(absl::Status)> done) = 0;
 };
 
-// Adds to `ids` the values of string fields named id, statushouder_id or werkplek_id in `message`
-// and its nested messages (a few levels deep), without duplicates, at most `limit` in total.
-void CollectObjectIds(const google::protobuf::Message& message, std::vector<std::string>& ids,
-                      size_t limit = 1000);
-
-// Joins ids for the object_ids column ("id1,id2").
-std::string JoinObjectIds(const std::vector<std::string>& ids);
+// The id fields of a message: string fields named id, statushouder_id or werkplek_id, in the
+// message and its nested messages (a few levels deep).
+//
+// OK when every id field of `request` that is set holds a record id (ValidateRecordId);
+// INVALID_ARGUMENT naming the first that does not ("rows[3].statushouder.id"), never its value.
+absl::Status ValidateIdFields(const google::protobuf::Message& request);
+// Adds to `ids` the record ids in the id fields of `message`, without duplicates and without
+// limit (every record a call names is in the audit); a value that is not a record id is never
+// stored.
+void CollectObjectIds(const google::protobuf::Message& message, std::vector<std::string>& ids);
 
 class MysqlAuditLog final : public AuditLog {
  public:
@@ -73,7 +77,7 @@ class MysqlAuditLog final : public AuditLog {
     std::function<void(absl::Status)> done;
   };
   void Loop();
-  absl::Status Write(const std::vector<Pending>& batch);
+  absl::Status Write(absl::Span<const Pending> batch);
 
   MysqlPool& pool_;
   absl::Mutex mu_;

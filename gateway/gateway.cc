@@ -116,6 +116,7 @@ absl::Status Gateway::Admit(const Route& route, const grpc::AuthContext* auth_co
 absl::Status Gateway::CheckRequest(const Route& route, const Principal& principal,
                                    const google::protobuf::Message& request) const {
   if (route.policy == nullptr) return absl::PermissionDeniedError("not available");
+  RETURN_IF_ERROR(ValidateIdFields(request));
   return policy_.CheckScope(*route.policy, principal, request);
 }
 

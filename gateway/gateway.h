@@ -75,13 +75,19 @@ class Gateway {
                      absl::string_view authorization, std::optional<Principal>* principal,
                      absl::Duration* retry_after) const;
 
-  // Checks what depends on the request content (own gemeente / region). PERMISSION_DENIED.
+  // Checks what depends on the request content: every id field (id, statushouder_id, werkplek_id,
+  // also nested) holds a record id (ValidateRecordId: INVALID_ARGUMENT naming the field), and the
+  // own gemeente / region (PERMISSION_DENIED). Runs before anything is audited or forwarded.
   absl::Status CheckRequest(const Route& route, const Principal& principal,
                             const google::protobuf::Message& request) const;
 
   // Whether calls of `route` are audited (they read or write personal data).
   static bool Audited(const Route& route) {
-    return route.policy == nullptr || route.policy->personal_data;
+    return route.policy == nullptr || route.policy->audit != AuditClass::kNone;
+  }
+  // A personal-data write: forwarded only once its begin row is stored (AuditClass).
+  static bool AuditedBeforeForwarding(const Route& route) {
+    return route.policy == nullptr || route.policy->audit == AuditClass::kPersonalWrite;
   }
   // A record for `route` with the actor (when known) and origin filled in.
   AuditRecord NewAuditRecord(const Route& route, const Principal* principal,

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <optional>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -62,6 +63,11 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     }
     if (!InspectRequestLocked()) return;
     if (!upstream_started_) {
+      // A personal-data write goes out only once its begin row is stored (BeginStoredLocked).
+      if (hold_for_begin_) {
+        first_ready_ = true;
+        return;
+      }
       StartUpstreamLocked(&request_);
     } else {
       upstream_.StartWrite(&request_);
@@ -150,11 +156,12 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
       CollectObjectIds(*request_message_, object_ids_);
       if (!begin_appended_) AppendBeginLocked();
     }
-    return true;
+    return !finishing_;  // a begin row refused at once finished the call
   }
 
-  // The begin row is written while the backend works; the answer waits for it (fail closed), so
-  // its commit overlaps the call instead of following it.
+  // For a read, the begin row is written while the backend works; the answer waits for it (fail
+  // closed), so its commit overlaps the call instead of following it. For a write, the request is
+  // held until the begin row is stored: a write that cannot be audited never reaches the backend.
   void AppendBeginLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     begin_appended_ = true;
     AuditRecord begin =
@@ -164,7 +171,40 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     call_id_ = begin.call_id;
     begin_object_count_ = object_ids_.size();
     gates_.fetch_add(1);
-    gateway_.audit().Append(std::move(begin), [this](absl::Status s) { PassGate(s); });
+    if (!Gateway::AuditedBeforeForwarding(*route_)) {
+      gateway_.audit().Append(std::move(begin), [this](absl::Status s) { PassGate(s); });
+      return;
+    }
+    hold_for_begin_ = true;
+    // The audit log may answer on this thread, inside Append, where mu_ is already held.
+    appending_thread_ = std::this_thread::get_id();
+    gateway_.audit().Append(std::move(begin), [this](absl::Status s) {
+      if (std::this_thread::get_id() == appending_thread_.load()) {
+        BeginStoredHeld(s);
+      } else {
+        const Section section(this);
+        BeginStoredLocked(s);
+      }
+      PassGate(s);
+    });
+    appending_thread_ = std::thread::id();
+  }
+
+  // The begin row of a write is stored (or could not be): forward the held request, or refuse.
+  void BeginStoredLocked(const absl::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    hold_for_begin_ = false;
+    if (finishing_) return;
+    if (!s.ok()) {
+      FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                "audit log unavailable; the call is refused and nothing was "
+                                "forwarded"));
+      return;
+    }
+    if (first_ready_ && !upstream_started_) StartUpstreamLocked(&request_);
+  }
+  // The same, called inside Append on the thread that holds mu_ (AppendBeginLocked).
+  void BeginStoredHeld(const absl::Status& s) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    BeginStoredLocked(s);
   }
 
   void StartUpstreamLocked(const grpc::ByteBuffer* first) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -256,9 +296,6 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finishing_) return;
     finishing_ = true;
-    const std::string method = route_ != nullptr ? route_->name : "unknown";
-    gateway_.metrics().Record(method, CodeName(status.error_code()), "grpc",
-                              absl::Now() - started_);
     const bool with_response = have_response_ && status.ok();
     if (route_ == nullptr || !audited_) {
       SendFinish(status, with_response);
@@ -298,7 +335,11 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     }
   }
 
+  // Sends the answer the client gets, and counts that one (an audit refusal as UNAVAILABLE, not
+  // as what the backend said).
   void SendFinish(const grpc::Status& status, bool with_response) {
+    gateway_.metrics().Record(route_ != nullptr ? route_->name : "unknown",
+                              CodeName(status.error_code()), "grpc", absl::Now() - started_);
     if (with_response) {
       StartWriteAndFinish(&response_, grpc::WriteOptions(), status);
     } else {
@@ -351,6 +392,9 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   std::string call_id_;
   size_t begin_object_count_ = 0;
   bool begin_appended_ = false;
+  bool hold_for_begin_ ABSL_GUARDED_BY(mu_) = false;  // a write waits for its begin row
+  bool first_ready_ ABSL_GUARDED_BY(mu_) = false;     // and its first message is ready to go
+  std::atomic<std::thread::id> appending_thread_;
   // Outstanding conditions before the answer may go out: the outcome, plus each awaited audit
   // row. Audit callbacks arrive on the writer's thread without mu_.
   std::atomic<int> gates_{1};

@@ -234,24 +234,35 @@ HttpFront::Result HttpFront::CallJson(const Route& route, absl::string_view auth
   std::optional<Principal> principal;
   std::vector<std::string> object_ids;
 
+  // Stores one audit row of this call and waits for it (the rows the gRPC front writes: a begin
+  // row before the backend is called, an end row with the result; the same call_id).
+  std::string call_id;
+  auto audit = [&](AuditRecord::Phase phase, const std::string& result_code) {
+    AuditRecord record = gateway_.NewAuditRecord(route, principal ? &*principal : nullptr, origin);
+    if (!call_id.empty()) record.call_id = call_id;
+    call_id = record.call_id;
+    record.phase = phase;
+    record.object_ids = object_ids;
+    record.result = result_code;
+    absl::Notification stored;
+    absl::Status audit_status;
+    gateway_.audit().Append(std::move(record), [&](absl::Status s) {
+      audit_status = s;
+      stored.Notify();
+    });
+    stored.WaitForNotification();
+    return audit_status;
+  };
   auto finish = [&](grpc::Status status) {
+    if (Gateway::Audited(route)) {
+      // Fail closed: without a stored audit record nothing is released.
+      if (absl::Status s = audit(AuditRecord::Phase::kEnd, CodeName(status.error_code()));
+          !s.ok()) {
+        status = ToGrpcStatus(s);
+      }
+    }
     gateway_.metrics().Record(route.name, CodeName(status.error_code()), "http",
                               absl::Now() - started);
-    if (Gateway::Audited(route)) {
-      AuditRecord record =
-          gateway_.NewAuditRecord(route, principal ? &*principal : nullptr, std::move(origin));
-      record.object_ids = std::move(object_ids);
-      record.result = CodeName(status.error_code());
-      absl::Notification stored;
-      absl::Status audit_status;
-      gateway_.audit().Append(std::move(record), [&](absl::Status s) {
-        audit_status = s;
-        stored.Notify();
-      });
-      stored.WaitForNotification();
-      // Fail closed: without a stored audit record nothing is released.
-      if (!audit_status.ok()) status = ToGrpcStatus(audit_status);
-    }
     result.status = status;
     if (!status.ok()) result.json.clear();
     return result;
@@ -268,7 +279,13 @@ HttpFront::Result HttpFront::CallJson(const Route& route, absl::string_view auth
   if (absl::Status s = gateway_.CheckRequest(route, *principal, *request); !s.ok()) {
     return finish(ToGrpcStatus(s));
   }
-  if (Gateway::Audited(route)) CollectObjectIds(*request, object_ids);
+  if (Gateway::Audited(route)) {
+    CollectObjectIds(*request, object_ids);
+    // Audit first: nothing is forwarded, so nothing written, before the begin row is stored.
+    if (absl::Status s = audit(AuditRecord::Phase::kBegin, ""); !s.ok()) {
+      return finish(ToGrpcStatus(s));
+    }
+  }
 
   grpc::ByteBuffer request_buffer, response_buffer;
   bool own_buffer = false;

@@ -327,7 +327,7 @@ grpc::ServerUnaryReactor* IntakeServiceImpl::GetStatushouder(
     v1::Statushouder* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<Principal> principal = RequireConsulent(*context);
-  absl::Status valid = principal.ok() ? ValidateId(request->id()) : principal.status();
+  absl::Status valid = principal.ok() ? ValidateRecordId("id", request->id()) : principal.status();
   if (!valid.ok()) {
     reactor->Finish(ToGrpcStatus(valid));
     return reactor;

@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/ids.h"
 #include "common/status.h"
 
 namespace inburgering::intake {
@@ -136,11 +137,6 @@ bool IsValidBsn(absl::string_view bsn) {
   return sum % 11 == 0 && bsn != "000000000";
 }
 
-absl::Status ValidateId(absl::string_view id) {
-  if (id.empty() || id.size() > 64) return InvalidField("id", "1 to 64 characters");
-  return absl::OkStatus();
-}
-
 absl::Status ValidateVersion(int64_t version) {
   if (version < 1) return InvalidField("version", "required: the version you read (>= 1)");
   return absl::OkStatus();
@@ -270,7 +266,7 @@ bool IsUpdatablePath(absl::string_view path) {
 }
 
 absl::Status ValidateUpdateRequest(const v1::UpdateStatushouderRequest& request) {
-  RETURN_IF_ERROR(ValidateId(request.id()));
+  RETURN_IF_ERROR(ValidateRecordId("id", request.id()));
   RETURN_IF_ERROR(ValidateVersion(request.version()));
   if (request.update_mask().empty()) {
     return InvalidField("update_mask", "name at least one field to change");
@@ -286,7 +282,7 @@ absl::Status ValidateUpdateRequest(const v1::UpdateStatushouderRequest& request)
 
 absl::Status ValidateBredeIntakeRequest(const v1::RecordBredeIntakeRequest& request,
                                         absl::CivilDay today) {
-  RETURN_IF_ERROR(ValidateId(request.id()));
+  RETURN_IF_ERROR(ValidateRecordId("id", request.id()));
   RETURN_IF_ERROR(ValidateVersion(request.version()));
   const v1::BredeIntake& b = request.brede_intake();
   RETURN_IF_ERROR(ValidateDateNotAfter("brede_intake.date", b.date(), today, /*required=*/true));
@@ -312,7 +308,7 @@ absl::Status ValidateBredeIntakeRequest(const v1::RecordBredeIntakeRequest& requ
 
 absl::Status ValidateEstablishPipRequest(const v1::EstablishPipRequest& request,
                                          absl::CivilDay today) {
-  RETURN_IF_ERROR(ValidateId(request.id()));
+  RETURN_IF_ERROR(ValidateRecordId("id", request.id()));
   RETURN_IF_ERROR(ValidateVersion(request.version()));
   RETURN_IF_ERROR(ValidateDateNotAfter("date", request.date(), today, /*required=*/true));
   if (request.leerroute() == 0 || !v1::Leerroute_IsValid(request.leerroute())) {
@@ -328,7 +324,7 @@ absl::Status ValidateEstablishPipRequest(const v1::EstablishPipRequest& request,
 
 absl::Status ValidateOpschortingRequest(const v1::RecordOpschortingRequest& request,
                                         absl::CivilDay today) {
-  RETURN_IF_ERROR(ValidateId(request.id()));
+  RETURN_IF_ERROR(ValidateRecordId("id", request.id()));
   RETURN_IF_ERROR(ValidateVersion(request.version()));
   const v1::Opschorting& o = request.opschorting();
   if (o.from().empty()) return InvalidField("opschorting.from", "is required");
@@ -348,7 +344,7 @@ absl::Status ValidateOpschortingRequest(const v1::RecordOpschortingRequest& requ
 
 absl::Status ValidateLanguageLevelRequest(const v1::RecordLanguageLevelRequest& request,
                                           absl::CivilDay today) {
-  RETURN_IF_ERROR(ValidateId(request.id()));
+  RETURN_IF_ERROR(ValidateRecordId("id", request.id()));
   RETURN_IF_ERROR(ValidateVersion(request.version()));
   const v1::TaalMeting& m = request.meting();
   if (m.vaardigheid() == 0 || !v1::TaalVaardigheid_IsValid(m.vaardigheid())) {
@@ -365,7 +361,7 @@ absl::Status ValidateLanguageLevelRequest(const v1::RecordLanguageLevelRequest& 
 
 absl::Status ValidateModuleProgressRequest(const v1::RecordModuleProgressRequest& request,
                                            absl::CivilDay today) {
-  RETURN_IF_ERROR(ValidateId(request.id()));
+  RETURN_IF_ERROR(ValidateRecordId("id", request.id()));
   RETURN_IF_ERROR(ValidateVersion(request.version()));
   const v1::ModuleProgress& p = request.progress();
   if (p.module() == 0 || !v1::ModuleType_IsValid(p.module())) {
@@ -379,7 +375,7 @@ absl::Status ValidateModuleProgressRequest(const v1::RecordModuleProgressRequest
 
 absl::Status ValidateChangePhaseRequest(const v1::ChangePhaseRequest& request,
                                         absl::CivilDay today) {
-  RETURN_IF_ERROR(ValidateId(request.id()));
+  RETURN_IF_ERROR(ValidateRecordId("id", request.id()));
   RETURN_IF_ERROR(ValidateVersion(request.version()));
   if (request.phase() == 0 || !v1::Phase_IsValid(request.phase())) {
     return InvalidField("phase", "must be a known phase");
@@ -390,7 +386,7 @@ absl::Status ValidateChangePhaseRequest(const v1::ChangePhaseRequest& request,
 }
 
 absl::Status ValidateExtendRequest(const v1::ExtendInburgeringstermijnRequest& request) {
-  RETURN_IF_ERROR(ValidateId(request.id()));
+  RETURN_IF_ERROR(ValidateRecordId("id", request.id()));
   RETURN_IF_ERROR(ValidateVersion(request.version()));
   if (request.months() < 1 || request.months() > kMaxExtensionMonths) {
     return InvalidField("months", absl::StrCat("must be within 1..", kMaxExtensionMonths));

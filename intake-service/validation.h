@@ -7,7 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "common/dates.h"
-#include "common/ids.h"  // ValidateRequestId
+#include "common/ids.h"  // ValidateRequestId, ValidateRecordId
 #include "inburgering/v1/intake.pb.h"
 
 namespace inburgering::intake {
@@ -16,9 +16,6 @@ namespace inburgering::intake {
 bool IsValidBsn(absl::string_view bsn);
 
 bool IsValidUtf8(absl::string_view s);
-
-// A statushouder id as sent by a client: 1..64 characters.
-absl::Status ValidateId(absl::string_view id);
 
 // The version an update read: at least 1.
 absl::Status ValidateVersion(int64_t version);

@@ -165,7 +165,7 @@ absl::Status Matcher::RecommendWerkplekken(const Principal& principal,
                                            const v1::RecommendWerkplekkenRequest& request,
                                            v1::RecommendWerkplekkenResponse* response) const {
   ASSIGN_OR_RETURN(std::string region, RegionOf(principal));
-  RETURN_IF_ERROR(ValidateId("statushouder_id", request.statushouder_id()));
+  RETURN_IF_ERROR(ValidateRecordId("statushouder_id", request.statushouder_id()));
   ASSIGN_OR_RETURN(const int limit, ValidateLimit(request.limit()));
   ASSIGN_OR_RETURN(std::shared_ptr<const Profile> profile,
                    VisibleKandidaat(principal, region, request.statushouder_id()));
@@ -190,7 +190,7 @@ absl::Status Matcher::RecommendKandidaten(const Principal& principal,
                                           const v1::RecommendKandidatenRequest& request,
                                           v1::RecommendKandidatenResponse* response) const {
   ASSIGN_OR_RETURN(std::string region, RegionOf(principal));
-  RETURN_IF_ERROR(ValidateId("werkplek_id", request.werkplek_id()));
+  RETURN_IF_ERROR(ValidateRecordId("werkplek_id", request.werkplek_id()));
   ASSIGN_OR_RETURN(const int limit, ValidateLimit(request.limit()));
   std::shared_ptr<const v1::Werkplek> werkplek = index_.Get(request.werkplek_id());
   if (werkplek == nullptr || werkplek->region() != region) {

@@ -145,7 +145,7 @@ grpc::ServerUnaryReactor* MatchingServiceImpl::GetWerkplek(grpc::CallbackServerC
     ASSIGN_OR_RETURN(Principal principal,
                      RequireRole(*context, {Role::kWsp, Role::kConsulent, Role::kBeheerder}));
     ASSIGN_OR_RETURN(std::string region, matcher_.RegionOf(principal));
-    RETURN_IF_ERROR(ValidateId("id", request->id()));
+    RETURN_IF_ERROR(ValidateRecordId("id", request->id()));
     ASSIGN_OR_RETURN(*response, store_.GetWerkplek(region, request->id()));
     return absl::OkStatus();
   });

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "common/dates.h"
+#include "common/ids.h"
 #include "common/principal.h"
 #include "common/status.h"
 #include "matching-service/isco.h"
@@ -27,16 +28,6 @@ absl::Status ValidateVersion(int64_t version) {
 }
 
 }  // namespace
-
-absl::Status ValidateId(absl::string_view field, absl::string_view id) {
-  if (id.empty() || id.size() > 64) return InvalidField(field, "1 to 64 characters");
-  for (char c : id) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
-      return InvalidField(field, "letters, digits, '-' and '_' only");
-    }
-  }
-  return absl::OkStatus();
-}
 
 absl::StatusOr<int> ValidateLimit(int requested) {
   if (requested < 0 || requested > 100) return InvalidField("limit", "0 (default 10) to 100");
@@ -101,7 +92,7 @@ bool IsUpdatableWerkplekPath(absl::string_view path) {
 }
 
 absl::Status ValidateUpdateWerkplekRequest(const v1::UpdateWerkplekRequest& request) {
-  RETURN_IF_ERROR(ValidateId("id", request.id()));
+  RETURN_IF_ERROR(ValidateRecordId("id", request.id()));
   RETURN_IF_ERROR(ValidateVersion(request.version()));
   if (request.update_mask().empty()) return InvalidField("update_mask", "at least one path");
   for (const std::string& path : request.update_mask()) {
@@ -141,13 +132,13 @@ absl::StatusOr<WerkplekPage> ValidateListWerkplekkenRequest(
 
 absl::Status ValidateCreatePlacementRequest(const v1::CreatePlacementRequest& request) {
   RETURN_IF_ERROR(ValidateRequestId(request.request_id()));
-  RETURN_IF_ERROR(ValidateId("statushouder_id", request.statushouder_id()));
-  return ValidateId("werkplek_id", request.werkplek_id());
+  RETURN_IF_ERROR(ValidateRecordId("statushouder_id", request.statushouder_id()));
+  return ValidateRecordId("werkplek_id", request.werkplek_id());
 }
 
 absl::StatusOr<absl::CivilDay> ValidateUpdatePlacementRequest(
     const v1::UpdatePlacementRequest& request, absl::CivilDay today) {
-  RETURN_IF_ERROR(ValidateId("id", request.id()));
+  RETURN_IF_ERROR(ValidateRecordId("id", request.id()));
   RETURN_IF_ERROR(ValidateVersion(request.version()));
   const v1::PlacementStatus to = request.status();
   const bool declined =

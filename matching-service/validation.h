@@ -13,13 +13,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
-#include "common/ids.h"  // ValidateRequestId
+#include "common/ids.h"  // ValidateRequestId, ValidateRecordId
 #include "inburgering/v1/matching.pb.h"
 
 namespace inburgering::matching {
-
-// INVALID_ARGUMENT naming `field` unless `id` is 1..64 of letters, digits, '-' and '_'.
-absl::Status ValidateId(absl::string_view field, absl::string_view id);
 
 // The number of recommendations asked for: 0 (meaning 10) to 100; returns the number to give.
 absl::StatusOr<int> ValidateLimit(int requested);

@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "inburgering/v1/intake.pb.h"
 #include "inburgering/v1/matching.pb.h"
@@ -18,10 +19,14 @@ namespace {
 constexpr char kGetWerkplek[] = "/inburgering.v1.MatchingService/GetWerkplek";
 constexpr char kGetStatushouder[] = "/inburgering.v1.IntakeService/GetStatushouder";
 constexpr char kImport[] = "/inburgering.v1.IntakeService/ImportStatushouders";
+constexpr char kRegister[] = "/inburgering.v1.IntakeService/RegisterStatushouder";
 
 std::pair<std::string, std::string> Bearer(absl::string_view role, absl::string_view gemeente) {
   return {"authorization", absl::StrCat("Bearer ", TokenFor(role, gemeente))};
 }
+
+// A record id as the services make them (IsRecordId).
+constexpr char kId[] = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
 
 std::string GetRequest(const std::string& id) {
   v1::GetStatushouderRequest request;
@@ -42,13 +47,13 @@ class GatewayFront : public GatewayFixture {
 };
 
 TEST_F(GatewayFront, MissingOrUnknownTokenIsUnauthenticatedAndReachesNoBackend) {
-  EXPECT_EQ(CallRaw(*channel_, kGetStatushouder, {GetRequest("x")}, {}).status.error_code(),
+  EXPECT_EQ(CallRaw(*channel_, kGetStatushouder, {GetRequest(kId)}, {}).status.error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ(CallRaw(*channel_, kGetStatushouder, {GetRequest("x")},
+  EXPECT_EQ(CallRaw(*channel_, kGetStatushouder, {GetRequest(kId)},
                     {{"authorization", "Bearer not-a-token"}})
                 .status.error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ(CallRaw(*channel_, kGetStatushouder, {GetRequest("x")},
+  EXPECT_EQ(CallRaw(*channel_, kGetStatushouder, {GetRequest(kId)},
                     {{"authorization", TokenFor("consulent", "GM0603")}})  // no "Bearer "
                 .status.error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
@@ -68,14 +73,14 @@ TEST_F(GatewayFront, BackendStatusCodeAndMessageComeBackUnchanged) {
   intake_.SetStatus(kGetStatushouder,
                     grpc::Status(grpc::StatusCode::NOT_FOUND, "statushouder not found"));
   RawResult result =
-      CallRaw(*channel_, kGetStatushouder, {GetRequest("x")}, {Bearer("consulent", "GM0603")});
+      CallRaw(*channel_, kGetStatushouder, {GetRequest(kId)}, {Bearer("consulent", "GM0603")});
   EXPECT_EQ(result.status.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(result.status.error_message(), "statushouder not found");
   ASSERT_EQ(audit_.records().size(), 1u);
   EXPECT_EQ(audit_.records()[0].result, "NOT_FOUND");
-  EXPECT_EQ(audit_.records()[0].object_ids, std::vector<std::string>{"x"});
+  EXPECT_EQ(audit_.records()[0].object_ids, std::vector<std::string>{kId});
   ASSERT_EQ(audit_.begins().size(), 1u);
-  EXPECT_EQ(audit_.begins()[0].object_ids, std::vector<std::string>{"x"});
+  EXPECT_EQ(audit_.begins()[0].object_ids, std::vector<std::string>{kId});
   EXPECT_EQ(audit_.begins()[0].call_id, audit_.records()[0].call_id);
 }
 
@@ -162,32 +167,43 @@ TEST_F(GatewayFront, WithoutAStoredAuditRecordNothingPersonalIsReleased) {
   intake_.SetResponse(kGetStatushouder, statushouder.SerializeAsString());
   audit_.SetFailing(true);
   RawResult result =
-      CallRaw(*channel_, kGetStatushouder, {GetRequest("x")}, {Bearer("consulent", "GM0603")});
+      CallRaw(*channel_, kGetStatushouder, {GetRequest(kId)}, {Bearer("consulent", "GM0603")});
   EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_TRUE(result.responses.empty());
-  auto http = PostJson(kGetStatushouder, R"({"id":"x"})", TokenFor("consulent", "GM0603"));
+  auto http = PostJson(kGetStatushouder, absl::StrCat(R"({"id":")", kId, "\"}"),
+                       TokenFor("consulent", "GM0603"));
   ASSERT_TRUE(http);
   EXPECT_EQ(http->status, 503);
   EXPECT_FALSE(absl::StrContains(http->body, "01SECRET"));
   // Calls without personal data are not audited and keep working.
   EXPECT_TRUE(CallRaw(*channel_, kGetWerkplek, {""}, {Bearer("wsp", "GM0603")}).status.ok());
+  // Issue 21: /metrics counts what the client got (UNAVAILABLE), not what the backend said.
+  httplib::Client client("127.0.0.1", http_->port());
+  auto metrics = client.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("gateway_errors_total{method=\"inburgering.v1.IntakeService."
+                               "GetStatushouder\",code=\"UNAVAILABLE\",transport=\"grpc\"} 1"),
+            std::string::npos)
+      << metrics->body;
+  EXPECT_EQ(metrics->body.find("GetStatushouder\",code=\"OK\""), std::string::npos)
+      << metrics->body;
 }
 
 TEST_F(GatewayFront, UnstoredBeginRowWithholdsTheAnswer) {
   // A read by id does not wait for its end row, so the begin row alone must hold the answer back.
   v1::Statushouder statushouder;
-  statushouder.set_id("x");
+  statushouder.set_id(kId);
   intake_.SetResponse(kGetStatushouder, statushouder.SerializeAsString());
   audit_.SetFailing(true, AuditRecord::Phase::kBegin);
   RawResult result =
-      CallRaw(*channel_, kGetStatushouder, {GetRequest("x")}, {Bearer("consulent", "GM0603")});
+      CallRaw(*channel_, kGetStatushouder, {GetRequest(kId)}, {Bearer("consulent", "GM0603")});
   EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_TRUE(result.responses.empty());
   EXPECT_EQ(intake_.calls().size(), 1u) << "the begin row is written while the backend works";
 
   audit_.SetFailing(false);
   EXPECT_TRUE(
-      CallRaw(*channel_, kGetStatushouder, {GetRequest("x")}, {Bearer("consulent", "GM0603")})
+      CallRaw(*channel_, kGetStatushouder, {GetRequest(kId)}, {Bearer("consulent", "GM0603")})
           .status.ok());
 }
 
@@ -344,6 +360,113 @@ TEST_F(GatewayFront, DashboardIsADutchPage) {
   EXPECT_EQ(page->status, 200);
   EXPECT_NE(page->body.find("<html lang=\"nl\">"), std::string::npos);
   EXPECT_NE(page->body.find("GetRegionalReport"), std::string::npos);
+}
+
+// Issue 21, audit poisoning: an id field holding a BSN and a name, or 60 KB, is refused at the
+// gateway (INVALID_ARGUMENT naming the field, not repeating the value) before anything is audited
+// or forwarded, on both fronts, also when nested (RegisterStatushouder's statushouder.id); no audit
+// row holds the value.
+TEST_F(GatewayFront, AnIdFieldThatIsNoRecordIdIsRefusedBeforeTheAuditAndTheBackend) {
+  const std::string bad_ids[] = {"123456782", "Amal Haddad 123456782", std::string(60000, 'A'),
+                                 "01arz3ndektsv4rrffq69g5fav"};
+  for (const std::string& bad : bad_ids) {
+    RawResult get =
+        CallRaw(*channel_, kGetStatushouder, {GetRequest(bad)}, {Bearer("consulent", "GM0603")});
+    EXPECT_EQ(get.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad.size();
+    EXPECT_EQ(get.status.error_message().rfind("id: ", 0), 0u) << get.status.error_message();
+    EXPECT_FALSE(absl::StrContains(get.status.error_message(), bad));
+
+    v1::RegisterStatushouderRequest registration = Registration();
+    registration.mutable_statushouder()->set_id(bad);
+    RawResult reg = CallRaw(*channel_, kRegister, {registration.SerializeAsString()},
+                            {Bearer("consulent", "GM0603")});
+    EXPECT_EQ(reg.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(reg.status.error_message().find("statushouder.id"), std::string::npos)
+        << reg.status.error_message();
+
+    auto http = PostJson(kGetStatushouder, absl::StrCat(R"({"id":")", bad, "\"}"),
+                         TokenFor("consulent", "GM0603"));
+    ASSERT_TRUE(http);
+    EXPECT_EQ(http->status, 400);
+    EXPECT_FALSE(absl::StrContains(http->body, bad));
+  }
+  EXPECT_TRUE(intake_.calls().empty()) << "nothing forwarded";
+  for (const auto& rows : {audit_.records(), audit_.begins()}) {
+    for (const AuditRecord& r : rows) {
+      for (const std::string& id : r.object_ids) EXPECT_EQ(id.size(), 26u) << id.substr(0, 40);
+    }
+  }
+}
+
+// Issue 21: a personal-data write goes to the backend only once its begin row is stored, so a
+// write that cannot be audited is never committed (a read is still forwarded at once, and its
+// answer held back: UnstoredBeginRowWithholdsTheAnswer). Both fronts.
+TEST_F(GatewayFront, AWriteWhoseBeginRowIsNotStoredNeverReachesTheBackend) {
+  audit_.SetFailing(true, AuditRecord::Phase::kBegin);
+  RawResult grpc_write = CallRaw(*channel_, kRegister, {Registration().SerializeAsString()},
+                                 {Bearer("consulent", "GM0603")});
+  EXPECT_EQ(grpc_write.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  auto http = PostJson(kRegister, R"({"requestId":"r1","statushouder":{"bsn":"111222333"}})",
+                       TokenFor("consulent", "GM0603"));
+  ASSERT_TRUE(http);
+  EXPECT_EQ(http->status, 503) << http->body;
+  EXPECT_TRUE(intake_.calls().empty()) << "a write was forwarded without its begin row";
+
+  audit_.SetFailing(false);
+  EXPECT_TRUE(CallRaw(*channel_, kRegister, {Registration().SerializeAsString()},
+                      {Bearer("consulent", "GM0603")})
+                  .status.ok());
+  EXPECT_EQ(intake_.calls().size(), 1u);
+  ASSERT_EQ(audit_.begins().size(), 1u);
+  EXPECT_EQ(audit_.begins()[0].call_id, audit_.records().back().call_id);
+}
+
+// Issue 21: the JSON front writes the same rows as the gRPC front: a begin row before the backend
+// is called and an end row with the result, under one call_id.
+TEST_F(GatewayFront, BothFrontsWriteABeginAndAnEndRowForTheSameCall) {
+  v1::Statushouder statushouder;
+  statushouder.set_id(kId);
+  intake_.SetResponse(kGetStatushouder, statushouder.SerializeAsString());
+  ASSERT_TRUE(
+      CallRaw(*channel_, kGetStatushouder, {GetRequest(kId)}, {Bearer("consulent", "GM0603")})
+          .status.ok());
+  auto http = PostJson(kGetStatushouder, absl::StrCat(R"({"id":")", kId, "\"}"),
+                       TokenFor("consulent", "GM0603"));
+  ASSERT_TRUE(http);
+  EXPECT_EQ(http->status, 200);
+  const std::vector<AuditRecord> begins = audit_.begins(), ends = audit_.records();
+  ASSERT_EQ(begins.size(), 2u);
+  ASSERT_EQ(ends.size(), 2u);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(begins[i].call_id, ends[i].call_id) << i;
+    EXPECT_EQ(begins[i].action, ends[i].action);
+    EXPECT_EQ(begins[i].object_ids, std::vector<std::string>{kId});
+    EXPECT_EQ(ends[i].object_ids, std::vector<std::string>{kId});
+    EXPECT_EQ(ends[i].result, "OK");
+    EXPECT_EQ(begins[i].actor_subject, ends[i].actor_subject);
+  }
+}
+
+// Issue 21: every record a call creates is named in the audit (an import of 1,050 new rows named
+// only 1,000).
+TEST_F(GatewayFront, AnImportNamesEveryRecordItCreated) {
+  v1::ImportStatushoudersResponse response;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 1050; ++i) {
+    ids.push_back(absl::StrFormat("01ARZ3NDEKTSV4RRFF%08d", i));
+    v1::ImportRowResult* row = response.add_results();
+    row->set_row_number(i + 1);
+    row->set_outcome(v1::ImportRowResult::CREATED);
+    row->set_statushouder_id(ids.back());
+  }
+  intake_.SetResponse(kImport, response.SerializeAsString());
+  v1::ImportStatushoudersRequest batch;
+  batch.add_rows()->set_row_number(1);
+  RawResult result =
+      CallRaw(*channel_, kImport, {batch.SerializeAsString()}, {Bearer("consulent", "GM0603")});
+  ASSERT_TRUE(result.status.ok()) << result.status.error_message();
+  ASSERT_EQ(audit_.records().size(), 1u);
+  EXPECT_EQ(audit_.records()[0].object_ids, ids);
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "common/outbox.h"
 #include "common/server.h"
 #include "common/worker_pool.h"
@@ -207,6 +209,77 @@ TEST_F(GatewayIntegration, AuditTableGoneMeansTheCallIsRefused) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_NE(status.error_message().find("audit"), std::string::npos) << status.error_message();
   EXPECT_TRUE(created.id().empty()) << created.DebugString();
+}
+
+// Issue 21: a record the database refuses never fails another principal's record in the same
+// batch (a 70 KB id made the whole INSERT fail and Delft's calls were refused while Den Haag sent
+// it), and a record naming more ids than fit one row is stored whole, as several rows.
+TEST_F(GatewayIntegration, OneRefusedAuditRecordFailsOnlyItsOwnCall) {
+  auto locker_pool = MysqlPool::Create(gateway_db_->options());
+  ASSERT_TRUE(locker_pool.ok()) << locker_pool.status();
+  auto locker = (*locker_pool)->Acquire();
+  ASSERT_TRUE(locker.ok());
+  auto record = [](const std::string& call_id, const std::string& gemeente) {
+    AuditRecord r;
+    r.call_id = call_id;
+    r.occurred_at = absl::Now();
+    r.action = "inburgering.v1.IntakeService.ListStatushouders";
+    r.result = "OK";
+    r.origin = "ipv4:127.0.0.1:1";
+    r.actor_gemeente = gemeente;
+    r.actor_role = "consulent";
+    r.actor_subject = "consulent";
+    return r;
+  };
+  absl::Status first, good, bad, many;
+  absl::BlockingCounter stored(4);
+  {
+    MysqlAuditLog audit(gateway_db_->pool(), /*writers=*/1);
+    // The one writer is held in its INSERT by a table lock, so the next three queue up and go
+    // out as one batch.
+    locker->Prepare("LOCK TABLES audit_log WRITE").execute();
+    audit.Append(record("01BLOCKER00000000000000000", "GM0518"), [&](absl::Status s) {
+      first = s;
+      stored.DecrementCount();
+    });
+    absl::SleepFor(absl::Milliseconds(200));
+    audit.Append(record("01DELFT0000000000000000000", "GM0503"), [&](absl::Status s) {
+      good = s;
+      stored.DecrementCount();
+    });
+    AuditRecord refused = record("01DENHAAG00000000000000000", "GM0518");
+    refused.action = std::string(300, 'x');  // longer than the column: the database refuses it
+    audit.Append(std::move(refused), [&](absl::Status s) {
+      bad = s;
+      stored.DecrementCount();
+    });
+    AuditRecord import = record("01IMPORT000000000000000000", "GM0503");
+    for (int i = 0; i < 2500; ++i)
+      import.object_ids.push_back(absl::StrFormat("01ARZ3NDEKTSV4RRFF%08d", i));
+    audit.Append(std::move(import), [&](absl::Status s) {
+      many = s;
+      stored.DecrementCount();
+    });
+    locker->Prepare("UNLOCK TABLES").execute();
+    stored.Wait();
+  }
+  EXPECT_TRUE(first.ok()) << first;
+  EXPECT_TRUE(good.ok()) << good;
+  EXPECT_EQ(bad.code(), absl::StatusCode::kUnavailable) << bad;
+  EXPECT_TRUE(many.ok()) << many;
+  EXPECT_EQ(*gateway_db_->QueryInt(
+                "SELECT COUNT(*) FROM audit_log WHERE call_id = '01DELFT0000000000000000000'"),
+            1);
+  EXPECT_EQ(*gateway_db_->QueryInt(
+                "SELECT COUNT(*) FROM audit_log WHERE call_id = '01DENHAAG00000000000000000'"),
+            0);
+  EXPECT_EQ(*gateway_db_->QueryInt(
+                "SELECT COUNT(*) FROM audit_log WHERE call_id = '01IMPORT000000000000000000'"),
+            3);
+  EXPECT_EQ(*gateway_db_->QueryInt("SELECT SUM(LENGTH(object_ids) - LENGTH(REPLACE(object_ids, "
+                                   "',', '')) + 1) FROM audit_log WHERE call_id = "
+                                   "'01IMPORT000000000000000000'"),
+            2500);
 }
 
 // The writer against the real table: records appended from many threads at once, some awaited and

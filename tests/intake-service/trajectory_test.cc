@@ -44,7 +44,7 @@ v1::TaalMeting Meting(v1::TaalVaardigheid skill, v1::CefrLevel level, const std:
 
 v1::EstablishPipRequest PipRequest(const std::string& date) {
   v1::EstablishPipRequest r;
-  r.set_id("x");
+  r.set_id("01ARZ3NDEKTSV4RRFFQ69G5FAV");
   r.set_version(1);
   r.set_date(date);
   r.set_leerroute(v1::LEERROUTE_B1);
@@ -327,7 +327,7 @@ TEST(Validation, ProfileNamesTheFieldAndTheRule) {
 
 TEST(Validation, UpdateMaskOnlyNamesUpdatablePaths) {
   v1::UpdateStatushouderRequest r;
-  r.set_id("x");
+  r.set_id("01ARZ3NDEKTSV4RRFFQ69G5FAV");
   r.set_version(3);
   EXPECT_EQ(ValidateUpdateRequest(r).code(), absl::StatusCode::kInvalidArgument);
   r.add_update_mask("home_location");
