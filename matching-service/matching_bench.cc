@@ -13,6 +13,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "matching-service/matcher.h"
 
 ABSL_FLAG(int, places, 100000, "open werkplekken in the register");
@@ -28,6 +29,10 @@ ABSL_FLAG(int, seed, 20261123, "random seed");
 
 namespace inburgering::matching {
 namespace {
+
+// A record id (IsRecordId: 26 characters, 0-9 and A-Z) for the bench's n-th werkplek ('W') or
+// profile ('S'), as the services would give them.
+std::string BenchId(char kind, int64_t n) { return absl::StrFormat("01BENCH%c%018d", kind, n); }
 
 using Clock = std::chrono::steady_clock;
 
@@ -50,7 +55,7 @@ config::v1::MatchingConfig Config() {
 v1::Werkplek RandomWerkplek(std::mt19937& rng, int i) {
   std::uniform_real_distribution<double> lat(kLatMin, kLatMax), lon(kLonMin, kLonMax), u(0, 1);
   v1::Werkplek w;
-  w.set_id(absl::StrCat("W", 1000000 + i));
+  w.set_id(BenchId('W', i));
   w.set_region("haaglanden");
   w.set_gemeente(kGemeenten[i % 3]);
   w.set_employer("Werkgever");
@@ -81,7 +86,7 @@ v1::Werkplek RandomWerkplek(std::mt19937& rng, int i) {
 v1::KandidaatProfiel RandomProfiel(std::mt19937& rng, int i, int travel_min, int travel_max) {
   std::uniform_real_distribution<double> lat(kLatMin, kLatMax), lon(kLonMin, kLonMax), u(0, 1);
   v1::KandidaatProfiel p;
-  p.set_statushouder_id(absl::StrCat("S", 1000000 + i));
+  p.set_statushouder_id(BenchId('S', i));
   p.set_gemeente(kGemeenten[i % 3]);
   p.set_version(1);
   p.set_language_level(static_cast<v1::CefrLevel>(1 + rng() % 5));
@@ -151,7 +156,7 @@ int Run() {
     int64_t considered = 0, returned = 0;
     for (int q = 0; q < queries; ++q) {
       v1::RecommendWerkplekkenRequest request;
-      request.set_statushouder_id(absl::StrCat("S", 1000000 + rng() % profiles));
+      request.set_statushouder_id(BenchId('S', rng() % profiles));
       v1::RecommendWerkplekkenResponse response;
       const auto start = Clock::now();
       const double cpu_start = ThreadCpuMs();
