@@ -272,7 +272,7 @@ grpc::ServerUnaryReactor* IntakeServiceImpl::RegisterStatushouder(
   statushouder = request->statushouder();
   ClearNonProfile(statushouder);  // the trajectory is built by its own RPCs
   statushouder.set_gemeente(principal->gemeente);
-  statushouder.set_phase(InitialPhase(statushouder));
+  EnterInitialPhase(statushouder);
   RefreshDerived(statushouder, today);
   registrations_.Submit(std::move(registration));
   return reactor;
@@ -505,8 +505,9 @@ grpc::ServerUnaryReactor* IntakeServiceImpl::ChangePhase(grpc::CallbackServerCon
   return ServeUpdate(
       context, request->id(), request->version(), v1::StatushouderChanged::PHASE_CHANGED, response,
       [request](absl::CivilDay today) { return ValidateChangePhaseRequest(*request, today); },
-      [request](v1::Statushouder& s, absl::CivilDay) {
-        return ApplyPhaseChange(s, request->phase(), request->date());
+      [request](v1::Statushouder& s, absl::CivilDay today) {
+        return ApplyPhaseChange(s, request->phase(),
+                                request->date().empty() ? FormatDate(today) : request->date());
       });
 }
 
@@ -553,7 +554,7 @@ absl::Status IntakeServiceImpl::ImportBatch(const std::string& gemeente,
     s = row.statushouder();
     ClearNonProfile(s);
     s.set_gemeente(gemeente);
-    s.set_phase(InitialPhase(s));
+    EnterInitialPhase(s);
     RefreshDerived(s, today);
     row_of_candidate.push_back(i);
   }

@@ -185,7 +185,7 @@ absl::Status ApplyPip(v1::Statushouder& s, const v1::EstablishPipRequest& reques
   pip->set_due_date(FormatDate(due));
   pip->set_on_time(date <= due);
   s.clear_pip_deadline();
-  s.set_phase(v1::PHASE_INBURGERING);
+  EnterPhase(s, v1::PHASE_INBURGERING, request.date());
   v1::Inburgeringstermijn* termijn = s.mutable_inburgeringstermijn();
   termijn->set_start_date(request.date());
   termijn->set_extension_months(0);
@@ -264,16 +264,41 @@ absl::Status ApplyModuleProgress(v1::Statushouder& s, const v1::ModuleProgress& 
   return absl::OkStatus();
 }
 
+void EnterPhase(v1::Statushouder& s, v1::Phase phase, const std::string& date) {
+  s.set_phase(phase);
+  v1::PhaseChange* change = s.add_phase_history();
+  change->set_phase(phase);
+  change->set_date(date);
+}
+
 absl::Status ApplyPhaseChange(v1::Statushouder& s, v1::Phase to, const std::string& date) {
   if (to == v1::PHASE_INBURGERING && s.phase() == v1::PHASE_INTAKE) {
     return absl::FailedPreconditionError("phase: INBURGERING starts with EstablishPip");
   }
   RETURN_IF_ERROR(CheckPhaseTransition(s.phase(), to));
+  if (date < s.birth_date()) return InvalidField("date", "must not be before birth_date");
+  if (!s.phase_history().empty() && date < s.phase_history().rbegin()->date()) {
+    return InvalidField("date", absl::StrCat("must not be before the previous phase change (",
+                                             s.phase_history().rbegin()->date(), ")"));
+  }
+  if (to == v1::PHASE_AFGEROND) {
+    // Inburgeringsplicht met: every module of the plan done or exempted, by its latest status.
+    for (int module : s.pip().modules()) {
+      v1::ModuleStatus latest = v1::MODULE_STATUS_UNSPECIFIED;
+      for (const v1::ModuleProgress& p : s.modules()) {
+        if (p.module() == module) latest = p.status();
+      }
+      if (latest != v1::MODULE_STATUS_AFGEROND && latest != v1::MODULE_STATUS_VRIJGESTELD) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("phase: AFGEROND needs every module of the PIP afgerond or vrijgesteld; ",
+                         v1::ModuleType_Name(static_cast<v1::ModuleType>(module)), " is not"));
+      }
+    }
+  }
   if (to == v1::PHASE_INTAKE) {
-    if (date < s.birth_date()) return InvalidField("date", "must not be before birth_date");
     s.set_vestigingsdatum(date);  // entering INTAKE is the vestiging in the gemeente
   }
-  s.set_phase(to);
+  EnterPhase(s, to, date);
   return absl::OkStatus();
 }
 
@@ -365,6 +390,11 @@ v1::Phase InitialPhase(const v1::Statushouder& s) {
   return s.vestigingsdatum().empty() ? v1::PHASE_VOORINBURGERING : v1::PHASE_INTAKE;
 }
 
+void EnterInitialPhase(v1::Statushouder& s) {
+  // In the azc the date the trajectory began is not known (the registration date is not it).
+  EnterPhase(s, InitialPhase(s), s.vestigingsdatum());
+}
+
 absl::StatusOr<bool> MergeImported(v1::Statushouder& stored, const v1::Statushouder& row,
                                    absl::CivilDay today) {
   // The row's profile fields that are set replace the stored ones; the rest stay (a column the
@@ -395,7 +425,7 @@ absl::StatusOr<bool> MergeImported(v1::Statushouder& stored, const v1::Statushou
     return false;
   }
   CopyProfile(after, stored);
-  stored.set_phase(phase);
+  if (phase != stored.phase()) EnterPhase(stored, phase, stored.vestigingsdatum());
   RefreshDerived(stored, today);
   return true;
 }

@@ -53,6 +53,9 @@ absl::Status ApplyPip(v1::Statushouder& s, const v1::EstablishPipRequest& reques
 absl::Status ApplyOpschorting(v1::Statushouder& s, const v1::Opschorting& opschorting);
 absl::Status ApplyLanguageMeting(v1::Statushouder& s, const v1::TaalMeting& meting);
 absl::Status ApplyModuleProgress(v1::Statushouder& s, const v1::ModuleProgress& progress);
+// Moves `s` to `phase` on `date` (empty: unknown) and keeps the move in phase_history (the one
+// place that does).
+void EnterPhase(v1::Statushouder& s, v1::Phase phase, const std::string& date);
 absl::Status ApplyPhaseChange(v1::Statushouder& s, v1::Phase to, const std::string& date);
 absl::Status ApplyTermijnExtension(v1::Statushouder& s, int months, const std::string& reason);
 // The one rule for how a profile field changes: a path named by the caller is copied from
@@ -79,6 +82,9 @@ absl::StatusOr<bool> MergeImported(v1::Statushouder& stored, const v1::Statushou
 
 // The phase a new statushouder starts in: INTAKE once settled, VOORINBURGERING while in the azc.
 v1::Phase InitialPhase(const v1::Statushouder& statushouder);
+// A new record enters its initial phase: INTAKE on its vestigingsdatum, or VOORINBURGERING with no
+// date (when the trajectory began in the azc is not known).
+void EnterInitialPhase(v1::Statushouder& s);
 
 // Copies the profile fields (those an import or registration sets; not the trajectory, id,
 // gemeente or version) from `from` to `to`.

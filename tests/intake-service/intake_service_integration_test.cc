@@ -642,10 +642,36 @@ TEST_F(IntakeServiceTest, TrajectoryFromAzcToAfgerondWithEventsForEveryStep) {
   ASSERT_TRUE(Call(&Stub::ExtendInburgeringstermijn, kRijswijk, extend, &s).ok());
   EXPECT_EQ(s.inburgeringstermijn().end_date(), "2030-05-20");
 
+  // Issue 19.7: AFGEROND needs the PIP's modules done or exempted; a date before the previous
+  // phase change is refused; every phase keeps its date.
   phase.set_version(s.version());
   phase.set_phase(v1::PHASE_AFGEROND);
   phase.set_date("2026-11-22");
+  grpc::Status modules_open = Call(&Stub::ChangePhase, kRijswijk, phase, &s);
+  EXPECT_EQ(modules_open.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(modules_open.error_message().find("MODULE_TYPE_MAP"), std::string::npos)
+      << modules_open.error_message();
+  map.set_version(s.version());
+  map.mutable_progress()->set_status(v1::MODULE_STATUS_AFGEROND);
+  map.mutable_progress()->set_date("2026-11-22");
+  ASSERT_TRUE(Call(&Stub::RecordModuleProgress, kRijswijk, map, &s).ok());
+  phase.set_version(s.version());
+  phase.set_date("2026-11-19");
+  grpc::Status backdated = Call(&Stub::ChangePhase, kRijswijk, phase, &s);
+  EXPECT_EQ(backdated.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(backdated.error_message().find("2026-11-20"), std::string::npos)
+      << backdated.error_message();
+  phase.set_date("2026-11-22");
   ASSERT_TRUE(Call(&Stub::ChangePhase, kRijswijk, phase, &s).ok());
+  v1::Statushouder read;
+  ASSERT_TRUE(Get(kRijswijk, s.id(), &read).ok());
+  std::vector<std::pair<v1::Phase, std::string>> history;
+  for (const v1::PhaseChange& c : read.phase_history()) history.emplace_back(c.phase(), c.date());
+  EXPECT_EQ(history,
+            (std::vector<std::pair<v1::Phase, std::string>>{{v1::PHASE_VOORINBURGERING, ""},
+                                                            {v1::PHASE_INTAKE, "2026-09-01"},
+                                                            {v1::PHASE_INBURGERING, "2026-11-20"},
+                                                            {v1::PHASE_AFGEROND, "2026-11-22"}}));
   phase.set_version(s.version());
   phase.set_phase(v1::PHASE_INBURGERING);
   EXPECT_EQ(Call(&Stub::ChangePhase, kRijswijk, phase, &s).error_code(),
@@ -663,7 +689,7 @@ TEST_F(IntakeServiceTest, TrajectoryFromAzcToAfgerondWithEventsForEveryStep) {
                 C::REGISTERED, C::PHASE_CHANGED, C::OPSCHORTING_RECORDED, C::BREDE_INTAKE_RECORDED,
                 C::PIP_ESTABLISHED, C::LANGUAGE_LEVEL_RECORDED, C::LANGUAGE_LEVEL_RECORDED,
                 C::LANGUAGE_LEVEL_RECORDED, C::LANGUAGE_LEVEL_RECORDED, C::MODULE_PROGRESS_RECORDED,
-                C::TERMIJN_EXTENDED, C::PHASE_CHANGED}));
+                C::TERMIJN_EXTENDED, C::MODULE_PROGRESS_RECORDED, C::PHASE_CHANGED}));
   EXPECT_EQ(events->back().statushouder_changed().statushouder().phase(), v1::PHASE_AFGEROND);
   EXPECT_EQ(events->back().statushouder_changed().statushouder().version(), s.version());
 }
