@@ -85,6 +85,22 @@ const char* OutcomeValue(v1::PlacementOutcome outcome) {
 // A placement that started: only those carry an outcome. Declined and withdrawn proposals
 // (AFGEWEZEN, INGETROKKEN), and one ended before this rule without ever starting (BEEINDIGD
 // with no start date), count nowhere as a placement or an outcome.
+// The order of the outcomes when one person has two on the same day: the better first.
+int OutcomeRank(v1::PlacementOutcome outcome) {
+  switch (outcome) {
+    case v1::PLACEMENT_OUTCOME_WERK:
+      return 1;
+    case v1::PLACEMENT_OUTCOME_OPLEIDING:
+      return 2;
+    case v1::PLACEMENT_OUTCOME_WERKERVARINGSPLAATS:
+      return 3;
+    case v1::PLACEMENT_OUTCOME_NOG_NIET_IN_STAAT:
+      return 4;
+    default:
+      return 5;
+  }
+}
+
 bool Started(const v1::Placement& p) {
   return (p.status() == v1::PLACEMENT_STATUS_GESTART ||
           p.status() == v1::PLACEMENT_STATUS_BEEINDIGD) &&
@@ -164,6 +180,14 @@ PlacementFacts DerivePlacementFacts(const std::vector<PlacementWithWerkplek>& pl
       }
     }
     if (route != 0 && (facts.route == 0 || route < facts.route)) facts.route = route;
+    if (p.status() == v1::PLACEMENT_STATUS_BEEINDIGD && OutcomeValue(p.outcome()) != nullptr &&
+        Day(p.end_date()) &&
+        (p.end_date() > facts.outcome_date ||
+         (p.end_date() == facts.outcome_date &&
+          OutcomeRank(p.outcome()) < OutcomeRank(facts.outcome)))) {
+      facts.outcome = p.outcome();
+      facts.outcome_date = p.end_date();
+    }
   }
   return facts;
 }
@@ -221,6 +245,20 @@ std::vector<AggregateKey> PersonContributions(const v1::Statushouder& s,
   const bool intake_started = !s.brede_intake().date().empty();
   add("brede_intake", intake_started ? "gestart" : "niet_gestart");
   if (intake_started) add("intakegroep", IntakeGroepValue(s.brede_intake().intake_groep()));
+
+  // Outcomes per person (seed 000's table counts people): one outcome per person, in the month
+  // it was reached. The outcome of the placement that ended last (PlacementFacts); without one,
+  // "nog niet in staat" when the brede intake found the person not able now, in the month of the
+  // intake: recording that needs no placement.
+  if (!facts.outcome_date.empty()) {
+    keys.push_back({s.gemeente(), MonthOf(facts.outcome_date), "uitkomst_persoon",
+                    OutcomeValue(facts.outcome)});
+  } else if (intake_started &&
+             s.brede_intake().intake_groep() == v1::INTAKE_GROEP_NU_NIET_IN_STAAT &&
+             !MonthOf(s.brede_intake().date()).empty()) {
+    keys.push_back(
+        {s.gemeente(), MonthOf(s.brede_intake().date()), "uitkomst_persoon", "nog_niet_in_staat"});
+  }
 
   if (has_pip) {
     add("pip", s.pip().on_time() ? "op_tijd" : "te_laat");

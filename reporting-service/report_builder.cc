@@ -273,15 +273,21 @@ ReportModel BuildReportModel(const Figures& f, std::vector<ReportColumn> columns
     model.tables.push_back(t.Take());
   }
 
-  {
-    // Seed 000's table, in its order.
-    TableBuilder t(f, cols, "uitkomsten", "Uitkomsten plaatsingen");
-    const int werk = t.Count("werk", "Werk", "uitkomst", {"werk"}, "uitkomst_werk");
+  // Seed 000's table, in its order: people, one outcome each (contributions.cc,
+  // PersonContributions: the placement that ended last, or "nog niet in staat" from the brede
+  // intake); then the same per placement, where one person may count more than once.
+  for (const auto& [key, title, dimension] :
+       {std::tuple{"uitkomsten", "Uitkomsten per persoon", "uitkomst_persoon"},
+        std::tuple{"uitkomsten_plaatsingen", "Uitkomsten per plaatsing", "uitkomst"}}) {
+    TableBuilder t(f, cols, key, title);
+    // The per-placement werk row is werk_op_niveau's werk row: one population, linked.
+    const int werk = t.Count("werk", "Werk", dimension, {"werk"},
+                             std::string(dimension) == "uitkomst" ? "uitkomst_werk" : "");
     const int wep =
-        t.Count("werkervaringsplaats", "Werkervaringsplaats", "uitkomst", {"werkervaringsplaats"});
-    const int opl = t.Count("opleiding", "Opleiding", "uitkomst", {"opleiding"});
+        t.Count("werkervaringsplaats", "Werkervaringsplaats", dimension, {"werkervaringsplaats"});
+    const int opl = t.Count("opleiding", "Opleiding", dimension, {"opleiding"});
     const int nni =
-        t.Count("nog_niet_in_staat", "Nog niet in staat", "uitkomst", {"nog_niet_in_staat"});
+        t.Count("nog_niet_in_staat", "Nog niet in staat", dimension, {"nog_niet_in_staat"});
     const int total = t.SumOf("totaal", "Totaal", {werk, wep, opl, nni});
     t.Group({total, werk, wep, opl, nni});
     model.tables.push_back(t.Take());

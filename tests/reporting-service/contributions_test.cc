@@ -136,6 +136,46 @@ TEST(PlacementContributions, AProposalThatNeverStartedCountsNowhere) {
   }
 }
 
+// Issue 19.3: one outcome per person, in the month it was reached: the placement that ended last
+// (the better one on the same day); without one, "nog niet in staat" from the brede intake.
+TEST(PersonContributions, OneOutcomePerPersonFromTheLastPlacementOrTheIntake) {
+  v1::Statushouder s;
+  s.set_id("s1");
+  s.set_gemeente("GM0603");
+  s.set_vestigingsdatum("2026-01-10");
+  s.mutable_brede_intake()->set_date("2026-02-03");
+  s.mutable_brede_intake()->set_intake_groep(v1::INTAKE_GROEP_NU_NIET_IN_STAAT);
+  auto outcomes = [](const std::vector<AggregateKey>& keys) {
+    std::vector<std::string> found;
+    for (const AggregateKey& k : keys) {
+      if (k.dimension == "uitkomst_persoon") found.push_back(k.month + " " + k.value);
+    }
+    return found;
+  };
+  EXPECT_EQ(outcomes(PersonContributions(s, {})),
+            std::vector<std::string>{"2026-02 nog_niet_in_staat"})
+      << "no placement needed";
+
+  auto ended = [](const std::string& id, v1::PlacementOutcome outcome, const std::string& end) {
+    PlacementWithWerkplek pw;
+    pw.placement.set_id(id);
+    pw.placement.set_status(v1::PLACEMENT_STATUS_BEEINDIGD);
+    pw.placement.set_start_date("2026-03-01");
+    pw.placement.set_end_date(end);
+    pw.placement.set_outcome(outcome);
+    return pw;
+  };
+  PlacementWithWerkplek declined;
+  declined.placement.set_status(v1::PLACEMENT_STATUS_AFGEWEZEN);
+  declined.placement.set_end_date("2026-09-01");
+  const PlacementFacts facts = DerivePlacementFacts(
+      {ended("p1", v1::PLACEMENT_OUTCOME_WERKERVARINGSPLAATS, "2026-05-20"),
+       ended("p2", v1::PLACEMENT_OUTCOME_WERK, "2026-07-31"),
+       ended("p3", v1::PLACEMENT_OUTCOME_NOG_NIET_IN_STAAT, "2026-07-31"), declined});
+  EXPECT_EQ(outcomes(PersonContributions(s, facts)), std::vector<std::string>{"2026-07 werk"})
+      << "the last, the better on the same day; once";
+}
+
 TEST(Diff, AnUpdateMovesOneCountAndAReplayChangesNothing) {
   v1::Statushouder before = Person();
   v1::Statushouder after = Person();

@@ -34,10 +34,13 @@ std::optional<double> Value(const ModelTable& t, const std::string& row, int col
 }
 
 // Seed 000 (Rijswijk 2024): werk 7, werkervaringsplaats 12, opleiding 4, nog niet in staat 11.
+// People (uitkomst_persoon: uitkomsten) and placements (uitkomst: uitkomsten_plaatsingen) are two
+// tables of the same shape; issue 19.3: the seed's table counts people.
 TEST(BuildReportModel, ReproducesSeed000OutcomeTable) {
   Figures f;
-  f["GM0603"]["uitkomst"] = {
+  f["GM0603"]["uitkomst_persoon"] = {
       {"werk", 7}, {"werkervaringsplaats", 12}, {"opleiding", 4}, {"nog_niet_in_staat", 11}};
+  f["GM0603"]["uitkomst"] = {{"werk", 7}, {"werkervaringsplaats", 14}, {"opleiding", 4}};
   const ReportModel m = BuildReportModel(f, kGemeenteColumn, false);
   const ModelTable& t = Table(m, "uitkomsten");
   ASSERT_EQ(t.rows.size(), 5u);
@@ -47,6 +50,9 @@ TEST(BuildReportModel, ReproducesSeed000OutcomeTable) {
   EXPECT_EQ(*Value(t, "opleiding"), 4);
   EXPECT_EQ(*Value(t, "nog_niet_in_staat"), 11);
   EXPECT_EQ(*Value(t, "totaal"), 34);
+  const ModelTable& per_placement = Table(m, "uitkomsten_plaatsingen");
+  EXPECT_EQ(*Value(per_placement, "werkervaringsplaats"), 14);
+  EXPECT_EQ(*Value(per_placement, "totaal"), 25);
 }
 
 // Seed 003 (Rijswijk 2022-2024): 154 asielstatushouders, 113 gezinsmigranten; Syrië 187,
@@ -219,7 +225,7 @@ TEST(Suppress, SmallCellsAndTheNextSmallestAreHiddenSoTheTotalRevealsNothing) {
   const ReportModel m = BuildReportModel(Seed000Outcomes(), kGemeenteColumn, false);
   const Suppression s = Suppress(m, {}, 10);
   size_t t = 0;
-  while (m.tables[t].key != "uitkomsten") ++t;
+  while (m.tables[t].key != "uitkomsten_plaatsingen") ++t;
   // werk 7 and opleiding 4 are below 10; two unknowns in one sum cannot be solved... unless the
   // werk figure is published elsewhere (werk_op_niveau links it), which the attacker also tries.
   EXPECT_TRUE(s[t][0][0]) << "werk 7";
@@ -235,7 +241,7 @@ TEST(Suppress, OneSmallCellForcesTheNextSmallestInItsRowAndColumn) {
   const ReportModel m = BuildReportModel(f, kGemeenteColumn, false);
   const Suppression s = Suppress(m, {}, 10);
   size_t t = 0;
-  while (m.tables[t].key != "uitkomsten") ++t;
+  while (m.tables[t].key != "uitkomsten_plaatsingen") ++t;
   EXPECT_TRUE(s[t][0][0]);
   EXPECT_TRUE(s[t][2][0]) << "opleiding 20 is the next smallest";
   EXPECT_FALSE(s[t][4][0]) << "the total 93 can stay";
@@ -259,7 +265,7 @@ TEST(Suppress, TheOwnGemeenteSeesEverythingAndOthersCannotBeDerivedFromIt) {
     }
   }
   size_t t = 0;
-  while (m.tables[t].key != "uitkomsten") ++t;
+  while (m.tables[t].key != "uitkomsten_plaatsingen") ++t;
   EXPECT_TRUE(s[t][1][1]) << "Den Haag werkervaringsplaats 5";
   ExpectNothingDerivable(m, s);
 }
@@ -288,7 +294,7 @@ TEST(Suppress, ZeroIsSuppressedToo) {
   const ReportModel m = BuildReportModel(f, kGemeenteColumn, false);
   const Suppression s = Suppress(m, {}, 10);
   size_t t = 0;
-  while (m.tables[t].key != "uitkomsten") ++t;
+  while (m.tables[t].key != "uitkomsten_plaatsingen") ++t;
   EXPECT_TRUE(s[t][0][0]);
   ExpectNothingDerivable(m, s);
 }

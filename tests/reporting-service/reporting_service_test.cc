@@ -59,7 +59,7 @@ class ReportingServiceTest : public ::testing::Test {
   }
   const v1::ReportTable& Uitkomsten(const v1::Report& report) {
     for (const auto& t : report.tables()) {
-      if (t.key() == "uitkomsten") return t;
+      if (t.key() == "uitkomsten_plaatsingen") return t;
     }
     ADD_FAILURE();
     return report.tables(0);
@@ -158,12 +158,13 @@ TEST_F(ReportingServiceTest, CsvHasDutchHeadersSemicolonsAndDecimalCommas) {
   ASSERT_TRUE(report.ok());
   const std::string csv = ReportToCsv(*report);
   EXPECT_EQ(csv.rfind("\xEF\xBB\xBFTabel;Regel;Rijswijk\r\n", 0), 0u);
-  EXPECT_NE(csv.find("Uitkomsten plaatsingen;Werk;7\r\n"), std::string::npos);
-  EXPECT_NE(csv.find("Uitkomsten plaatsingen;Totaal;34\r\n"), std::string::npos);
+  EXPECT_NE(csv.find("Uitkomsten per plaatsing;Werk;7\r\n"), std::string::npos);
+  EXPECT_NE(csv.find("Uitkomsten per plaatsing;Totaal;34\r\n"), std::string::npos);
   EXPECT_NE(csv.find("Tijdigheid;PIP binnen 10 weken (%);33,3\r\n"), std::string::npos);
   auto suppressed = service_.BuildReport(kAnalistDelft, "GM0603", false,
                                          Period("2024-01-01", "2024-09-01"), false);
-  EXPECT_NE(ReportToCsv(*suppressed).find("Uitkomsten plaatsingen;Werk;x\r\n"), std::string::npos);
+  EXPECT_NE(ReportToCsv(*suppressed).find("Uitkomsten per plaatsing;Werk;x\r\n"),
+            std::string::npos);
 }
 
 TEST_F(ReportingServiceTest, JsonUsesTheProtobufMapping) {
@@ -172,7 +173,7 @@ TEST_F(ReportingServiceTest, JsonUsesTheProtobufMapping) {
   auto json = ReportToJson(*report);
   ASSERT_TRUE(json.ok());
   EXPECT_NE(json->find("\"suppressionThreshold\": 10"), std::string::npos);
-  EXPECT_NE(json->find("\"key\": \"uitkomsten\""), std::string::npos);
+  EXPECT_NE(json->find("\"key\": \"uitkomsten_plaatsingen\""), std::string::npos);
   EXPECT_NE(json->find("\"count\": \"34\""), std::string::npos) << "int64 as a JSON string";
 }
 
