@@ -3,8 +3,9 @@
 namespace inburgering::gateway {
 
 // Plain HTML, CSS and JavaScript with no external resources: it works offline inside a gemeente
-// network and the page's Content-Security-Policy can forbid every other origin. The token is kept
-// in sessionStorage only (gone when the tab closes) and sent as a bearer token to the JSON API.
+// network. Script and style are files of their own, so that the page's Content-Security-Policy
+// allows no inline script or style and no other origin. The token is kept in sessionStorage only
+// (gone when the tab closes) and sent as a bearer token to the JSON API.
 absl::string_view DashboardHtml() {
   static constexpr char kPage[] = R"html(<!DOCTYPE html>
 <html lang="nl">
@@ -12,25 +13,7 @@ absl::string_view DashboardHtml() {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Inburgering en werk: dashboard</title>
-<style>
- body{font-family:system-ui,sans-serif;margin:0;color:#1b1b1b;background:#f6f7f9}
- header{background:#154273;color:#fff;padding:12px 24px}
- header h1{font-size:1.3em;margin:0}
- main{padding:16px 24px}
- form{display:flex;flex-wrap:wrap;gap:12px;align-items:end;background:#fff;padding:12px;border-radius:6px}
- label{display:flex;flex-direction:column;font-size:.85em;gap:4px}
- input,select,button{font:inherit;padding:4px 6px}
- button{background:#154273;color:#fff;border:0;border-radius:4px;padding:6px 14px;cursor:pointer}
- section.table{background:#fff;border-radius:6px;padding:12px;margin-top:16px}
- table{border-collapse:collapse;margin-top:8px}
- th,td{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}
- th:first-child,td:first-child{text-align:left}
- td.onderdrukt{color:#8a6d00;font-style:italic}
- .bar{display:inline-block;height:10px;background:#3c8dbc;vertical-align:middle;margin-left:6px}
- #status{margin-top:12px}
- #status.fout{color:#b00020}
- .meta{color:#555;font-size:.85em}
-</style>
+<link rel="stylesheet" href="/dashboard.css">
 </head>
 <body>
 <header><h1>Inburgering en werk &mdash; cijfers per gemeente en regio</h1></header>
@@ -48,8 +31,38 @@ absl::string_view DashboardHtml() {
 <p class="meta">Cellen met minder dan de drempel (standaard 10) worden voor wie buiten de gemeente kijkt
 onderdrukt, ook als het aantal 0 is; zo is geen persoon te herleiden.</p>
 </main>
-<script>
-"use strict";
+<script src="/dashboard.js"></script>
+</body>
+</html>
+)html";
+  return kPage;
+}
+
+absl::string_view DashboardStyle() {
+  static constexpr char kStyle[] =
+      R"css( body{font-family:system-ui,sans-serif;margin:0;color:#1b1b1b;background:#f6f7f9}
+ header{background:#154273;color:#fff;padding:12px 24px}
+ header h1{font-size:1.3em;margin:0}
+ main{padding:16px 24px}
+ form{display:flex;flex-wrap:wrap;gap:12px;align-items:end;background:#fff;padding:12px;border-radius:6px}
+ label{display:flex;flex-direction:column;font-size:.85em;gap:4px}
+ input,select,button{font:inherit;padding:4px 6px}
+ button{background:#154273;color:#fff;border:0;border-radius:4px;padding:6px 14px;cursor:pointer}
+ section.table{background:#fff;border-radius:6px;padding:12px;margin-top:16px}
+ table{border-collapse:collapse;margin-top:8px}
+ th,td{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}
+ th:first-child,td:first-child{text-align:left}
+ td.onderdrukt{color:#8a6d00;font-style:italic}
+ .bar{display:inline-block;height:10px;background:#3c8dbc;vertical-align:middle;margin-left:6px}
+ #status{margin-top:12px}
+ #status.fout{color:#b00020}
+ .meta{color:#555;font-size:.85em}
+)css";
+  return kStyle;
+}
+
+absl::string_view DashboardScript() {
+  static constexpr char kScript[] = R"js("use strict";
 const $ = (id) => document.getElementById(id);
 const vandaag = new Date();
 // Reports cover whole months: by default the twelve months up to and including this one.
@@ -169,11 +182,8 @@ async function laad(e) {
 }
 $("keuze").addEventListener("submit", laad);
 if (params.get("auto") === "1" && $("token").value) laad();
-</script>
-</body>
-</html>
-)html";
-  return kPage;
+)js";
+  return kScript;
 }
 
 }  // namespace inburgering::gateway

@@ -4,8 +4,13 @@
 // HTTP status grpc-gateway uses. Also /healthz, /readyz (every backend SERVING), /metrics
 // (Prometheus text) and the static /dashboard page.
 //
-// Runs its own thread pool (cpp-httplib); handlers block on the backend call, never a gRPC
-// thread. Borrows the Gateway.
+// Runs its own thread pool (cpp-httplib), one thread per open connection; handlers block on the
+// backend call, never a gRPC thread. cpp-httplib bounds each read but not the time a request's
+// headers take, so a client trickling header bytes holds a thread: the pool is sized well above
+// the expected connections (--http_threads), which limits but does not remove that (an
+// asynchronous front with a header deadline would). Every answer carries X-Content-Type-Options:
+// nosniff and Cache-Control: no-store; HTML answers also forbid framing and inline script
+// (Content-Security-Policy). Borrows the Gateway.
 #pragma once
 
 #include <memory>

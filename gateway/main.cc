@@ -26,7 +26,8 @@ ABSL_FLAG(std::string, public_tls_key_file, "", "PEM key for --public_tls_cert_f
 ABSL_FLAG(std::string, client_ca_file, "",
           "PEM CA that signs client certificates; a verified certificate's common name maps to a "
           "principal (GatewayConfig.certificates). Tokens keep working alongside.");
-ABSL_FLAG(int, http_threads, 16, "threads serving HTTP requests");
+ABSL_FLAG(int, http_threads, 64,
+          "threads serving HTTP requests: one per open connection, slow ones included");
 ABSL_FLAG(int, default_deadline_ms, 30000, "deadline of a backend call when the client set none");
 
 namespace inburgering::gateway::migrations {

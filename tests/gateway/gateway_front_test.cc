@@ -359,7 +359,9 @@ TEST_F(GatewayFront, DashboardIsADutchPage) {
   ASSERT_TRUE(page);
   EXPECT_EQ(page->status, 200);
   EXPECT_NE(page->body.find("<html lang=\"nl\">"), std::string::npos);
-  EXPECT_NE(page->body.find("GetRegionalReport"), std::string::npos);
+  auto script = client.Get("/dashboard.js");
+  ASSERT_TRUE(script);
+  EXPECT_NE(script->body.find("GetRegionalReport"), std::string::npos);
 }
 
 // Issue 21, audit poisoning: an id field holding a BSN and a name, or 60 KB, is refused at the
@@ -467,6 +469,38 @@ TEST_F(GatewayFront, AnImportNamesEveryRecordItCreated) {
   ASSERT_TRUE(result.status.ok()) << result.status.error_message();
   ASSERT_EQ(audit_.records().size(), 1u);
   EXPECT_EQ(audit_.records()[0].object_ids, ids);
+}
+
+// Issue 21: security headers on every answer; the dashboard forbids framing and inline script
+// and still finds its script and style.
+TEST_F(GatewayFront, AnswersCarrySecurityHeadersAndTheDashboardNoInlineScript) {
+  httplib::Client client("127.0.0.1", http_->port());
+  auto page = client.Get("/dashboard");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->get_header_value("X-Frame-Options"), "DENY");
+  const std::string csp = page->get_header_value("Content-Security-Policy");
+  EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << csp;
+  EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << csp;
+  EXPECT_EQ(page->body.find("<script>"), std::string::npos) << "inline script";
+  EXPECT_EQ(page->body.find("<style>"), std::string::npos) << "inline style";
+  EXPECT_NE(page->body.find("src=\"/dashboard.js\""), std::string::npos);
+  auto script = client.Get("/dashboard.js");
+  ASSERT_TRUE(script);
+  EXPECT_EQ(script->status, 200);
+  EXPECT_NE(script->body.find("addEventListener"), std::string::npos);
+  auto style = client.Get("/dashboard.css");
+  ASSERT_TRUE(style);
+  EXPECT_EQ(style->status, 200);
+
+  v1::Statushouder statushouder;
+  statushouder.set_id(kId);
+  intake_.SetResponse(kGetStatushouder, statushouder.SerializeAsString());
+  auto json = PostJson(kGetStatushouder, absl::StrCat(R"({"id":")", kId, "\"}"),
+                       TokenFor("consulent", "GM0603"));
+  ASSERT_TRUE(json);
+  EXPECT_EQ(json->status, 200);
+  EXPECT_EQ(json->get_header_value("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(json->get_header_value("Cache-Control"), "no-store");
 }
 
 }  // namespace
