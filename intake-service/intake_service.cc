@@ -310,11 +310,12 @@ void IntakeServiceImpl::RegisterBatch(std::vector<Registration>& batch) {
 }
 
 IntakeServiceImpl::IntakeServiceImpl(StatushouderStore& store, Outbox& outbox, WorkerPool& workers,
-                                     Clock today)
+                                     Clock today, LocalPolicies policies)
     : store_(store),
       outbox_(outbox),
       workers_(workers),
       today_(std::move(today)),
+      policies_(std::move(policies)),
       point_reads_(StatushouderStore::kMaxGetMany,
                    [this](std::vector<PointRead>& batch, absl::FunctionRef<void()> release) {
                      ReadBatch(batch, release);
@@ -494,8 +495,8 @@ grpc::ServerUnaryReactor* IntakeServiceImpl::RecordModuleProgress(
       context, request->id(), request->version(), v1::StatushouderChanged::MODULE_PROGRESS_RECORDED,
       response,
       [request](absl::CivilDay today) { return ValidateModuleProgressRequest(*request, today); },
-      [request](v1::Statushouder& s, absl::CivilDay) {
-        return ApplyModuleProgress(s, request->progress());
+      [this, request](v1::Statushouder& s, absl::CivilDay) {
+        return ApplyModuleProgress(s, request->progress(), policies_.For(s.gemeente()));
       });
 }
 

@@ -10,6 +10,7 @@
 #include "common/worker_pool.h"
 #include "inburgering/v1/intake.grpc.pb.h"
 #include "intake-service/statushouder_store.h"
+#include "intake-service/trajectory.h"
 
 namespace inburgering::intake {
 
@@ -28,7 +29,10 @@ class IntakeServiceImpl final : public v1::IntakeService::CallbackService {
   // keep the database busy while the service answers the last batch.
   static constexpr int kRegistrationBatchesRunning = 2;
 
-  IntakeServiceImpl(StatushouderStore& store, Outbox& outbox, WorkerPool& workers, Clock today);
+  // `policies`: each gemeente's local policy (LocalPolicies::FromConfig); today's values when
+  // not given.
+  IntakeServiceImpl(StatushouderStore& store, Outbox& outbox, WorkerPool& workers, Clock today,
+                    LocalPolicies policies = {});
 
   grpc::ServerUnaryReactor* RegisterStatushouder(grpc::CallbackServerContext* context,
                                                  const v1::RegisterStatushouderRequest* request,
@@ -103,6 +107,7 @@ class IntakeServiceImpl final : public v1::IntakeService::CallbackService {
   Outbox& outbox_;
   WorkerPool& workers_;
   Clock today_;
+  const LocalPolicies policies_;
   // Concurrent point reads share a statement, run on the gRPC thread (InlineRequestBatcher): under
   // load, one round trip serves many calls and no worker hand-off serves any (the hand-offs, not
   // the SELECT, were most of a read's cost).

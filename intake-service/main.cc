@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
   if (const std::string path = absl::GetFlag(FLAGS_config); !path.empty()) {
     if (absl::Status s = LoadJsonConfig(path, &config); !s.ok()) return StartupFailed(kName, s);
   }
+  auto policies = intake::LocalPolicies::FromConfig(config);
+  if (!policies.ok()) return StartupFailed(kName, policies.status());
   auto pool = OpenDatabase("intake", intake::IntakeMigrations());
   if (!pool.ok()) return StartupFailed(kName, pool.status());
 
@@ -32,7 +34,7 @@ int main(int argc, char** argv) {
   Outbox outbox(**pool, workers);
   outbox.Start();
   intake::MysqlStatushouderStore store(**pool, outbox);
-  intake::IntakeServiceImpl service(store, outbox, workers, AmsterdamToday);
+  intake::IntakeServiceImpl service(store, outbox, workers, AmsterdamToday, *std::move(policies));
 
   GrpcServer server(absl::GetFlag(FLAGS_listen), {"inburgering.v1.IntakeService"});
   server.AddService(&service);

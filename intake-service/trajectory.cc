@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "absl/algorithm/container.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/dates.h"
 #include "common/status.h"
@@ -105,10 +106,44 @@ v1::CefrLevel CurrentLanguageLevel(
   return static_cast<v1::CefrLevel>(lowest);
 }
 
-absl::Status CheckModuleMayStart(v1::ModuleType module, v1::CefrLevel level) {
-  if (module == v1::MODULE_TYPE_MAP && level < v1::CEFR_LEVEL_A2) {
+absl::StatusOr<LocalPolicies> LocalPolicies::FromConfig(const config::v1::IntakeConfig& config) {
+  absl::flat_hash_set<std::string> gemeenten;
+  for (const auto& g : config.regions().gemeenten()) gemeenten.insert(g.code());
+  auto resolve = [](const std::string& field, const config::v1::IntakePolicy& p,
+                    const LocalPolicy& base) -> absl::StatusOr<LocalPolicy> {
+    LocalPolicy policy = base;
+    if (p.map_min_level() != v1::CEFR_LEVEL_UNSPECIFIED) {
+      if (!v1::CefrLevel_IsValid(p.map_min_level())) {
+        return InvalidField(absl::StrCat(field, ".map_min_level"), "must be a CEFR level");
+      }
+      policy.map_min_level = p.map_min_level();
+    }
+    return policy;
+  };
+  LocalPolicies policies;
+  ASSIGN_OR_RETURN(policies.default_, resolve("default_policy", config.default_policy(), {}));
+  for (const auto& [gemeente, p] : config.policies()) {
+    const std::string field = absl::StrCat("policies[", gemeente, "]");
+    if (!gemeenten.contains(gemeente)) {
+      return InvalidField(field, "not a gemeente of the configured regions");
+    }
+    ASSIGN_OR_RETURN(policies.by_gemeente_[gemeente], resolve(field, p, policies.default_));
+  }
+  return policies;
+}
+
+const LocalPolicy& LocalPolicies::For(const std::string& gemeente) const {
+  auto it = by_gemeente_.find(gemeente);
+  return it == by_gemeente_.end() ? default_ : it->second;
+}
+
+absl::Status CheckModuleMayStart(v1::ModuleType module, v1::CefrLevel level,
+                                 v1::CefrLevel map_min_level) {
+  if (module == v1::MODULE_TYPE_MAP && level < map_min_level) {
     return absl::FailedPreconditionError(
-        "progress.module: MAP may start only at language level A2 or higher");
+        absl::StrCat("progress.module: MAP may start only at language level ",
+                     v1::CefrLevel_Name(map_min_level).substr(sizeof("CEFR_LEVEL_") - 1),
+                     " or higher (the gemeente's policy)"));
   }
   return absl::OkStatus();
 }
@@ -237,7 +272,8 @@ absl::Status ApplyLanguageMeting(v1::Statushouder& s, const v1::TaalMeting& meti
   return absl::OkStatus();
 }
 
-absl::Status ApplyModuleProgress(v1::Statushouder& s, const v1::ModuleProgress& progress) {
+absl::Status ApplyModuleProgress(v1::Statushouder& s, const v1::ModuleProgress& progress,
+                                 const LocalPolicy& policy) {
   v1::ModuleProgress* existing = nullptr;
   for (v1::ModuleProgress& m : *s.mutable_modules()) {
     if (m.module() == progress.module()) existing = &m;
@@ -258,7 +294,10 @@ absl::Status ApplyModuleProgress(v1::Statushouder& s, const v1::ModuleProgress& 
   // Starting (or completing without a recorded start) is what needs the language level.
   const bool starts = progress.status() == v1::MODULE_STATUS_GESTART ||
                       (progress.status() == v1::MODULE_STATUS_AFGEROND && existing == nullptr);
-  if (starts) RETURN_IF_ERROR(CheckModuleMayStart(progress.module(), s.language_level()));
+  if (starts) {
+    RETURN_IF_ERROR(
+        CheckModuleMayStart(progress.module(), s.language_level(), policy.map_min_level));
+  }
   if (existing == nullptr) existing = s.add_modules();
   *existing = progress;
   return absl::OkStatus();

@@ -7,9 +7,11 @@
 // unusable (the caller discards it: the store rolls back).
 #pragma once
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
+#include "inburgering/config/v1/config.pb.h"
 #include "inburgering/v1/intake.pb.h"
 
 namespace inburgering::intake {
@@ -41,8 +43,31 @@ void RefreshDerived(v1::Statushouder& statushouder, absl::CivilDay today);
 v1::CefrLevel CurrentLanguageLevel(
     const google::protobuf::RepeatedPtrField<v1::TaalMeting>& measurements);
 
-// MAP may start only at A2 or higher: FAILED_PRECONDITION otherwise.
-absl::Status CheckModuleMayStart(v1::ModuleType module, v1::CefrLevel level);
+// The MAP's language threshold when a gemeente's policy sets none (config IntakePolicy).
+inline constexpr v1::CefrLevel kDefaultMapMinLevel = v1::CEFR_LEVEL_A2;
+
+// A gemeente's local policy (config IntakePolicy), resolved: defaults filled in.
+struct LocalPolicy {
+  v1::CefrLevel map_min_level = kDefaultMapMinLevel;
+};
+
+// The policy of each gemeente from the config: its own, else the default, else today's values.
+// INVALID_ARGUMENT naming the field for a level that is not a CEFR level or a gemeente that is not
+// in `regions`.
+class LocalPolicies {
+ public:
+  static absl::StatusOr<LocalPolicies> FromConfig(const config::v1::IntakeConfig& config);
+  const LocalPolicy& For(const std::string& gemeente) const;
+
+ private:
+  LocalPolicy default_;
+  absl::flat_hash_map<std::string, LocalPolicy> by_gemeente_;
+};
+
+// MAP may start only at the gemeente's threshold (`map_min_level`) or higher: FAILED_PRECONDITION
+// otherwise.
+absl::Status CheckModuleMayStart(v1::ModuleType module, v1::CefrLevel level,
+                                 v1::CefrLevel map_min_level = kDefaultMapMinLevel);
 
 // PIP date + 3 years + extension months.
 absl::CivilDay TermijnEndDate(absl::CivilDay pip_date, int extension_months);
@@ -52,7 +77,8 @@ absl::Status ApplyBredeIntake(v1::Statushouder& s, const v1::RecordBredeIntakeRe
 absl::Status ApplyPip(v1::Statushouder& s, const v1::EstablishPipRequest& request);
 absl::Status ApplyOpschorting(v1::Statushouder& s, const v1::Opschorting& opschorting);
 absl::Status ApplyLanguageMeting(v1::Statushouder& s, const v1::TaalMeting& meting);
-absl::Status ApplyModuleProgress(v1::Statushouder& s, const v1::ModuleProgress& progress);
+absl::Status ApplyModuleProgress(v1::Statushouder& s, const v1::ModuleProgress& progress,
+                                 const LocalPolicy& policy = {});
 // Moves `s` to `phase` on `date` (empty: unknown) and keeps the move in phase_history (the one
 // place that does).
 void EnterPhase(v1::Statushouder& s, v1::Phase phase, const std::string& date);

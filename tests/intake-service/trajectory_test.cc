@@ -231,6 +231,40 @@ TEST(Modules, MapStartsOnlyFromA2) {
   EXPECT_EQ(ApplyModuleProgress(s, map).code(), absl::StatusCode::kFailedPrecondition);
 }
 
+// Issue 19.10: the MAP threshold is a gemeente's policy (config IntakePolicy), A2 by default;
+// the config is checked at start.
+TEST(LocalPolicies, MapThresholdPerGemeenteWithTodaysDefault) {
+  config::v1::IntakeConfig config;
+  for (const char* code : {"GM0603", "GM0503"})
+    config.mutable_regions()->add_gemeenten()->set_code(code);
+  (*config.mutable_policies())["GM0603"].set_map_min_level(v1::CEFR_LEVEL_B1);
+  auto policies = LocalPolicies::FromConfig(config);
+  ASSERT_TRUE(policies.ok()) << policies.status();
+  EXPECT_EQ(policies->For("GM0603").map_min_level, v1::CEFR_LEVEL_B1);
+  EXPECT_EQ(policies->For("GM0503").map_min_level, v1::CEFR_LEVEL_A2) << "today's value";
+
+  v1::Statushouder s = Settled("2026-09-01");
+  ASSERT_TRUE(
+      ApplyLanguageMeting(s, Meting(v1::TAAL_VAARDIGHEID_LEZEN, v1::CEFR_LEVEL_A2, "2026-10-20"))
+          .ok());
+  v1::ModuleProgress map;
+  map.set_module(v1::MODULE_TYPE_MAP);
+  map.set_status(v1::MODULE_STATUS_GESTART);
+  map.set_date("2026-11-01");
+  const absl::Status rijswijk = ApplyModuleProgress(s, map, policies->For("GM0603"));
+  EXPECT_EQ(rijswijk.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(rijswijk.message().find("B1"), absl::string_view::npos) << rijswijk;
+  EXPECT_TRUE(ApplyModuleProgress(s, map, policies->For("GM0503")).ok());
+
+  config::v1::IntakeConfig unknown = config;
+  (*unknown.mutable_policies())["GM9999"].set_map_min_level(v1::CEFR_LEVEL_A1);
+  EXPECT_EQ(LocalPolicies::FromConfig(unknown).status().message(),
+            "policies[GM9999]: not a gemeente of the configured regions");
+  config::v1::IntakeConfig bad = config;
+  bad.mutable_default_policy()->set_map_min_level(static_cast<v1::CefrLevel>(99));
+  EXPECT_EQ(LocalPolicies::FromConfig(bad).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(Modules, PvtNeedsNoLanguageLevel) {
   v1::Statushouder s = Settled("2026-09-01");
   v1::ModuleProgress pvt;
