@@ -35,6 +35,19 @@ absl::Status Insert(MysqlPool& pool, int id, const std::string& name) {
   });
 }
 
+// A private MariaDB (this test may kill it) with schema `app` holding the items table.
+void StartPrivateServer(std::unique_ptr<testing::PrivateMariaDb>& server,
+                        std::unique_ptr<MysqlPool>& pool) {
+  auto started = testing::PrivateMariaDb::Start();
+  ASSERT_TRUE(started.ok()) << started.status();
+  server = *std::move(started);
+  ASSERT_TRUE(server->CreateSchema("app").ok());
+  auto created = MysqlPool::Create(server->Options("app"));
+  ASSERT_TRUE(created.ok()) << created.status();
+  pool = *std::move(created);
+  ASSERT_TRUE(ApplyMigrations(*pool, kMigrations).ok());
+}
+
 TEST(Migrations, ApplyingTwiceAppliesNothingTheSecondTime) {
   auto db = testing::TestDatabase::Create();
   ASSERT_TRUE(db.ok()) << db.status();
@@ -157,27 +170,24 @@ TEST(MysqlPool, WaitForAConnectionEndsAtTheCallDeadline) {
 }
 
 TEST(MysqlPool, ReconnectsAfterTheServerRestarts) {
-  auto server = testing::PrivateMariaDb::Start();
-  ASSERT_TRUE(server.ok()) << server.status();
-  ASSERT_TRUE((*server)->CreateSchema("app").ok());
-  auto pool = MysqlPool::Create((*server)->Options("app"));
-  ASSERT_TRUE(pool.ok()) << pool.status();
-  ASSERT_TRUE(ApplyMigrations(**pool, kMigrations).ok());
+  std::unique_ptr<testing::PrivateMariaDb> server;
+  std::unique_ptr<MysqlPool> pool;
+  ASSERT_NO_FATAL_FAILURE(StartPrivateServer(server, pool));
   // Fill the pool with several idle connections that the crash will leave dead.
   {
     std::vector<PooledConnection> held;
-    for (int i = 0; i < 4; ++i) held.push_back(*(*pool)->Acquire());
+    for (int i = 0; i < 4; ++i) held.push_back(*pool->Acquire());
   }
-  ASSERT_TRUE(Insert(**pool, 2, "voor").ok());
+  ASSERT_TRUE(Insert(*pool, 2, "voor").ok());
 
-  ASSERT_TRUE((*server)->Kill().ok());
-  absl::Status down = Insert(**pool, 3, "tijdens");
+  ASSERT_TRUE(server->Kill().ok());
+  absl::Status down = Insert(*pool, 3, "tijdens");
   EXPECT_EQ(down.code(), absl::StatusCode::kUnavailable) << down;
 
-  ASSERT_TRUE((*server)->Restart().ok());
+  ASSERT_TRUE(server->Restart().ok());
   // The first call after the restart succeeds: dead connections are dropped and replaced.
-  EXPECT_TRUE(Insert(**pool, 4, "na").ok());
-  absl::Status count = (*pool)->Run("count", [](PooledConnection& c) {
+  EXPECT_TRUE(Insert(*pool, 4, "na").ok());
+  absl::Status count = pool->Run("count", [](PooledConnection& c) {
     std::unique_ptr<sql::ResultSet> rs(c.Prepare("SELECT COUNT(*) FROM items").executeQuery());
     rs->next();
     EXPECT_EQ(rs->getInt(1), 3);  // 1 from the migration, "voor" and "na"
@@ -224,12 +234,9 @@ TEST(MysqlPool, ACommitTheServerNeverConfirmedIsNotOk) {
 // Issue 26, the same under load: eight writers commit while the server is SIGKILLed and started
 // again. Every write that was answered OK is in the database afterwards.
 TEST(MysqlPool, NoOkForAWriteLostWhenTheServerDiesUnderLoad) {
-  auto server = testing::PrivateMariaDb::Start();
-  ASSERT_TRUE(server.ok()) << server.status();
-  ASSERT_TRUE((*server)->CreateSchema("app").ok());
-  auto pool = MysqlPool::Create((*server)->Options("app"));
-  ASSERT_TRUE(pool.ok()) << pool.status();
-  ASSERT_TRUE(ApplyMigrations(**pool, kMigrations).ok());
+  std::unique_ptr<testing::PrivateMariaDb> server;
+  std::unique_ptr<MysqlPool> pool;
+  ASSERT_NO_FATAL_FAILURE(StartPrivateServer(server, pool));
   std::atomic<bool> stop{false};
   std::atomic<int> next_id{100};
   absl::Mutex mu;
@@ -239,7 +246,7 @@ TEST(MysqlPool, NoOkForAWriteLostWhenTheServerDiesUnderLoad) {
     writers.emplace_back([&] {
       while (!stop) {
         const int id = next_id++;
-        if (Insert(**pool, id, "last").ok()) {
+        if (Insert(*pool, id, "last").ok()) {
           absl::MutexLock lock(&mu);
           acknowledged.push_back(id);
         }
@@ -247,13 +254,13 @@ TEST(MysqlPool, NoOkForAWriteLostWhenTheServerDiesUnderLoad) {
     });
   }
   absl::SleepFor(absl::Milliseconds(400));
-  ASSERT_TRUE((*server)->Kill().ok());
+  ASSERT_TRUE(server->Kill().ok());
   absl::SleepFor(absl::Milliseconds(200));
   stop = true;
   for (auto& t : writers) t.join();
-  ASSERT_TRUE((*server)->Restart().ok());
+  ASSERT_TRUE(server->Restart().ok());
   std::set<int> stored;
-  absl::Status read = (*pool)->Run("read", [&](PooledConnection& c) {
+  absl::Status read = pool->Run("read", [&](PooledConnection& c) {
     std::unique_ptr<sql::ResultSet> rs(c.Prepare("SELECT id FROM items").executeQuery());
     while (rs->next()) stored.insert(rs->getInt(1));
     return absl::OkStatus();

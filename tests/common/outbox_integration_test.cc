@@ -226,6 +226,16 @@ TEST_F(OutboxTest, StopAtHeadEndsTheStreamAfterTheReplay) {
   EXPECT_TRUE(reader->Finish().ok());
 }
 
+// A consumer's own schema with the view ApplyToView writes.
+absl::StatusOr<std::unique_ptr<testing::TestDatabase>> ConsumerDatabase() {
+  auto db = testing::TestDatabase::Create(OutboxMigrations());
+  if (!db.ok()) return db.status();
+  RETURN_IF_ERROR(
+      (*db)->Execute(absl::StrCat("CREATE TABLE ", (*db)->schema(),
+                                  ".view (id VARCHAR(20) PRIMARY KEY, phase INT, applied INT)")));
+  return db;
+}
+
 // The consumer's own schema: a state-carrying view of the last phase per aggregate and a count of
 // applications, so a double application would show.
 absl::Status ApplyToView(const v1::Event& event, PooledConnection& c) {
@@ -243,13 +253,8 @@ TEST_F(OutboxTest, ConsumerAppliesEachEventOnceAcrossRestartsAndReplays) {
     ASSERT_TRUE(Append(MakeEvent(absl::StrCat("a", i % 7), i % 4)).ok());
   }
   StartServer();
-  auto consumer_db = testing::TestDatabase::Create(OutboxMigrations());
-  ASSERT_TRUE(consumer_db.ok());
-  ASSERT_TRUE((*consumer_db)
-                  ->Execute(absl::StrCat("CREATE TABLE ", (*consumer_db)->schema(),
-                                         ".view (id VARCHAR(20) PRIMARY KEY, phase INT, "
-                                         "applied INT)"))
-                  .ok());
+  auto consumer_db = ConsumerDatabase();
+  ASSERT_TRUE(consumer_db.ok()) << consumer_db.status();
   auto open = [this](grpc::ClientContext* context, const v1::StreamEventsRequest& request) {
     return stub_->StreamEvents(context, request);
   };
@@ -282,13 +287,8 @@ TEST_F(OutboxTest, ConsumerAppliesEachEventOnceAcrossRestartsAndReplays) {
 TEST_F(OutboxTest, ConsumerRefusesAnEventThatLeavesAGap) {
   for (int i = 1; i <= 5; ++i) ASSERT_TRUE(Append(MakeEvent(absl::StrCat("g", i), i % 4)).ok());
   ASSERT_TRUE(outbox_->SequenceOnce().ok());
-  auto consumer_db = testing::TestDatabase::Create(OutboxMigrations());
-  ASSERT_TRUE(consumer_db.ok());
-  ASSERT_TRUE((*consumer_db)
-                  ->Execute(absl::StrCat("CREATE TABLE ", (*consumer_db)->schema(),
-                                         ".view (id VARCHAR(20) PRIMARY KEY, phase INT, "
-                                         "applied INT)"))
-                  .ok());
+  auto consumer_db = ConsumerDatabase();
+  ASSERT_TRUE(consumer_db.ok()) << consumer_db.status();
   auto all = outbox_->ReadAfter(0, 100);
   ASSERT_TRUE(all.ok());
   ASSERT_EQ(all->size(), 5u);
@@ -319,13 +319,8 @@ TEST_F(OutboxTest, ConsumerReadsTheStreamAgainFromTheStoredCursorAfterAFailedApp
   for (int i = 1; i <= 30; ++i)
     ASSERT_TRUE(Append(MakeEvent(absl::StrCat("r", i % 9), i % 4)).ok());
   StartServer();
-  auto consumer_db = testing::TestDatabase::Create(OutboxMigrations());
-  ASSERT_TRUE(consumer_db.ok());
-  ASSERT_TRUE((*consumer_db)
-                  ->Execute(absl::StrCat("CREATE TABLE ", (*consumer_db)->schema(),
-                                         ".view (id VARCHAR(20) PRIMARY KEY, phase INT, "
-                                         "applied INT)"))
-                  .ok());
+  auto consumer_db = ConsumerDatabase();
+  ASSERT_TRUE(consumer_db.ok()) << consumer_db.status();
   absl::Mutex mu;
   std::vector<int64_t> opened_after;
   auto open = [&](grpc::ClientContext* context, const v1::StreamEventsRequest& request) {

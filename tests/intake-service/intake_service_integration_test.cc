@@ -91,6 +91,19 @@ class IntakeServiceTest : public ::testing::Test {
     return created;
   }
 
+  // A brede intake for `s` at the version read, with the given intake group.
+  static v1::RecordBredeIntakeRequest BredeIntake(const v1::Statushouder& s, v1::IntakeGroep groep,
+                                                  v1::Leerbaarheid leerbaarheid) {
+    v1::RecordBredeIntakeRequest intake;
+    intake.set_id(s.id());
+    intake.set_version(s.version());
+    intake.mutable_brede_intake()->set_date("2026-10-15");
+    intake.mutable_brede_intake()->set_leerbaarheid(leerbaarheid);
+    intake.mutable_brede_intake()->set_advised_leerroute(v1::LEERROUTE_B1);
+    intake.mutable_brede_intake()->set_intake_groep(groep);
+    return intake;
+  }
+
   // Imports `batches` as Rijswijk in one call.
   grpc::Status Import(const std::vector<v1::ImportStatushoudersRequest>& batches,
                       v1::ImportStatushoudersResponse* response) {
@@ -422,13 +435,8 @@ TEST_F(IntakeServiceTest, BredeIntakeChangesOnlyTheFindingsTheCallerNames) {
   ASSERT_TRUE(Register(kRijswijk, registration, &s).ok());
   const v1::Statushouder registered = s;
 
-  v1::RecordBredeIntakeRequest intake;
-  intake.set_id(s.id());
-  intake.set_version(s.version());
-  intake.mutable_brede_intake()->set_date("2026-10-15");
-  intake.mutable_brede_intake()->set_leerbaarheid(v1::LEERBAARHEID_GEMIDDELD);
-  intake.mutable_brede_intake()->set_advised_leerroute(v1::LEERROUTE_B1);
-  intake.mutable_brede_intake()->set_intake_groep(v1::INTAKE_GROEP_ROUTE_NAAR_WERK);
+  v1::RecordBredeIntakeRequest intake =
+      BredeIntake(s, v1::INTAKE_GROEP_ROUTE_NAAR_WERK, v1::LEERBAARHEID_GEMIDDELD);
   ASSERT_TRUE(Call(&Stub::RecordBredeIntake, kRijswijk, intake, &s).ok());
   v1::Statushouder read;
   ASSERT_TRUE(Get(kRijswijk, s.id(), &read).ok());
@@ -479,13 +487,8 @@ TEST_F(IntakeServiceTest, BredeIntakeChangesOnlyTheFindingsTheCallerNames) {
 // sets; the file's missing columns do not clear what the brede intake recorded.
 TEST_F(IntakeServiceTest, ImportOfAKnownStatushouderKeepsWhatTheRowDoesNotSet) {
   v1::Statushouder s = Registered(TestBsn(42));
-  v1::RecordBredeIntakeRequest intake;
-  intake.set_id(s.id());
-  intake.set_version(s.version());
-  intake.mutable_brede_intake()->set_date("2026-10-15");
-  intake.mutable_brede_intake()->set_leerbaarheid(v1::LEERBAARHEID_HOOG);
-  intake.mutable_brede_intake()->set_advised_leerroute(v1::LEERROUTE_B1);
-  intake.mutable_brede_intake()->set_intake_groep(v1::INTAKE_GROEP_KLAAR_VOOR_WERK);
+  v1::RecordBredeIntakeRequest intake =
+      BredeIntake(s, v1::INTAKE_GROEP_KLAAR_VOOR_WERK, v1::LEERBAARHEID_HOOG);
   intake.mutable_opleiding()->set_geschoold(true);
   intake.mutable_opleiding()->set_level(v1::EDUCATION_LEVEL_MIDDELBAAR_BEROEPS);
   intake.set_prior_occupation_isco("7212");
@@ -586,13 +589,8 @@ TEST_F(IntakeServiceTest, TrajectoryFromAzcToAfgerondWithEventsForEveryStep) {
             grpc::StatusCode::FAILED_PRECONDITION)
       << "no brede intake yet";
 
-  v1::RecordBredeIntakeRequest intake;
-  intake.set_id(s.id());
-  intake.set_version(s.version());
-  intake.mutable_brede_intake()->set_date("2026-10-15");
-  intake.mutable_brede_intake()->set_leerbaarheid(v1::LEERBAARHEID_HOOG);
-  intake.mutable_brede_intake()->set_advised_leerroute(v1::LEERROUTE_B1);
-  intake.mutable_brede_intake()->set_intake_groep(v1::INTAKE_GROEP_KLAAR_VOOR_WERK);
+  v1::RecordBredeIntakeRequest intake =
+      BredeIntake(s, v1::INTAKE_GROEP_KLAAR_VOOR_WERK, v1::LEERBAARHEID_HOOG);
   intake.set_prior_occupation_isco("2261");
   intake.add_work_wishes_isco("32");
   intake.add_availability(v1::DAGDEEL_MAANDAG_OCHTEND);
