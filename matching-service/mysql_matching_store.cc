@@ -40,6 +40,29 @@ absl::StatusOr<Message> ParseRecord(sql::ResultSet& rs, const char* column, cons
   return message;
 }
 
+// The start-up reads of the in-memory index and cache.
+constexpr char kLoadWerkplekken[] = "SELECT record FROM werkplekken ORDER BY seq";
+constexpr char kLoadKandidaten[] = "SELECT record FROM kandidaten";
+constexpr char kLoadPlacements[] = "SELECT record FROM placements";
+
+// Every row's `record` column of the fixed statement `kSelect`, parsed.
+template <typename Message, const char* kSelect>
+absl::StatusOr<std::vector<Message>> LoadAll(MysqlPool& pool, const char* what) {
+  std::vector<Message> all;
+  absl::Status status =
+      pool.Run(absl::StrCat("load ", what), [&](PooledConnection& c) -> absl::Status {
+        all.clear();
+        std::unique_ptr<sql::ResultSet> rs(c.Prepare(kSelect).executeQuery());
+        while (rs->next()) {
+          ASSIGN_OR_RETURN(Message m, ParseRecord<Message>(*rs, "record", what));
+          all.push_back(std::move(m));
+        }
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return all;
+}
+
 absl::StatusOr<v1::Werkplek> SelectWerkplek(PooledConnection& c, const std::string& region,
                                             const std::string& id, bool for_update) {
   auto& select =
@@ -115,50 +138,15 @@ std::vector<Migration> MatchingMigrations() {
 }
 
 absl::StatusOr<std::vector<v1::Werkplek>> MysqlMatchingStore::LoadWerkplekken() {
-  std::vector<v1::Werkplek> all;
-  absl::Status status = pool_.Run("load werkplekken", [&](PooledConnection& c) -> absl::Status {
-    all.clear();
-    std::unique_ptr<sql::ResultSet> rs(
-        c.Prepare("SELECT record FROM werkplekken ORDER BY seq").executeQuery());
-    while (rs->next()) {
-      ASSIGN_OR_RETURN(v1::Werkplek w, ParseRecord<v1::Werkplek>(*rs, "record", "werkplek"));
-      all.push_back(std::move(w));
-    }
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return all;
+  return LoadAll<v1::Werkplek, kLoadWerkplekken>(pool_, "werkplek");
 }
 
 absl::StatusOr<std::vector<v1::KandidaatProfiel>> MysqlMatchingStore::LoadKandidaten() {
-  std::vector<v1::KandidaatProfiel> all;
-  absl::Status status = pool_.Run("load kandidaten", [&](PooledConnection& c) -> absl::Status {
-    all.clear();
-    std::unique_ptr<sql::ResultSet> rs(c.Prepare("SELECT record FROM kandidaten").executeQuery());
-    while (rs->next()) {
-      ASSIGN_OR_RETURN(v1::KandidaatProfiel p,
-                       ParseRecord<v1::KandidaatProfiel>(*rs, "record", "kandidaat"));
-      all.push_back(std::move(p));
-    }
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return all;
+  return LoadAll<v1::KandidaatProfiel, kLoadKandidaten>(pool_, "kandidaat");
 }
 
 absl::StatusOr<std::vector<v1::Placement>> MysqlMatchingStore::LoadPlacements() {
-  std::vector<v1::Placement> all;
-  absl::Status status = pool_.Run("load placements", [&](PooledConnection& c) -> absl::Status {
-    all.clear();
-    std::unique_ptr<sql::ResultSet> rs(c.Prepare("SELECT record FROM placements").executeQuery());
-    while (rs->next()) {
-      ASSIGN_OR_RETURN(v1::Placement p, ParseRecord<v1::Placement>(*rs, "record", "placement"));
-      all.push_back(std::move(p));
-    }
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return all;
+  return LoadAll<v1::Placement, kLoadPlacements>(pool_, "placement");
 }
 
 absl::StatusOr<v1::Werkplek> MysqlMatchingStore::CreateWerkplek(const std::string& request_id,
