@@ -38,7 +38,7 @@ const std::vector<fuzz::RequestSurface>& Surfaces() {
       return absl::OkStatus();
     }));
     s.push_back(fuzz::Surface<v1::GetStatushouderRequest>(
-        [](const auto& r) { return ValidateId(r.id()); }));
+        [](const auto& r) { return ValidateRecordId("id", r.id()); }));
     s.push_back(fuzz::Surface<v1::ListStatushoudersRequest>(
         [](const auto& r) { return ValidateListRequest(r); }));
     s.push_back(fuzz::Surface<v1::UpdateStatushouderRequest>([](const auto& r) {
@@ -51,7 +51,7 @@ const std::vector<fuzz::RequestSurface>& Surfaces() {
     s.push_back(fuzz::Surface<v1::EstablishPipRequest>(
         [](const auto& r) { return ValidateEstablishPipRequest(r, kToday); }));
     s.push_back(fuzz::Surface<v1::RecordOpschortingRequest>(
-        [](const auto& r) { return ValidateOpschortingRequest(r); }));
+        [](const auto& r) { return ValidateOpschortingRequest(r, kToday); }));
     s.push_back(fuzz::Surface<v1::RecordLanguageLevelRequest>(
         [](const auto& r) { return ValidateLanguageLevelRequest(r, kToday); }));
     s.push_back(fuzz::Surface<v1::RecordModuleProgressRequest>(

@@ -48,7 +48,7 @@ const std::vector<fuzz::RequestSurface>& Surfaces() {
       return CheckWerkplek(r.werkplek());
     }));
     s.push_back(fuzz::Surface<v1::GetWerkplekRequest>(
-        [](const auto& r) { return ValidateId("id", r.id()); }));
+        [](const auto& r) { return ValidateRecordId("id", r.id()); }));
     s.push_back(fuzz::Surface<v1::ListWerkplekkenRequest>([](const auto& r) {
       ASSIGN_OR_RETURN(const WerkplekPage page, ValidateListWerkplekkenRequest(r));
       Require(page.limit >= 1 && page.limit <= 500, "an accepted page size is out of range");
@@ -57,13 +57,13 @@ const std::vector<fuzz::RequestSurface>& Surfaces() {
       return absl::OkStatus();
     }));
     s.push_back(fuzz::Surface<v1::RecommendWerkplekkenRequest>([](const auto& r) {
-      RETURN_IF_ERROR(ValidateId("statushouder_id", r.statushouder_id()));
+      RETURN_IF_ERROR(ValidateRecordId("statushouder_id", r.statushouder_id()));
       ASSIGN_OR_RETURN(const int limit, ValidateLimit(r.limit()));
       Require(limit >= 1 && limit <= 100, "an accepted limit is out of range");
       return absl::OkStatus();
     }));
     s.push_back(fuzz::Surface<v1::RecommendKandidatenRequest>([](const auto& r) {
-      RETURN_IF_ERROR(ValidateId("werkplek_id", r.werkplek_id()));
+      RETURN_IF_ERROR(ValidateRecordId("werkplek_id", r.werkplek_id()));
       return ValidateLimit(r.limit()).status();
     }));
     s.push_back(fuzz::Surface<v1::CreatePlacementRequest>(
