@@ -258,32 +258,40 @@ HttpFront::Result HttpFront::CallJson(const Route& route, absl::string_view auth
   std::optional<Principal> principal;
   std::vector<std::string> object_ids;
 
-  // Stores one audit row of this call and waits for it (the rows the gRPC front writes: a begin
-  // row before the backend is called, an end row with the result; the same call_id).
+  // The audit rows of this call, as the gRPC front writes them: a begin row, stored before a
+  // write is forwarded and while a read's backend call runs, and an end row with the result; one
+  // call_id. Nothing is released before both are stored.
+  struct Row {
+    absl::Notification stored;
+    absl::Status status;
+  };
   std::string call_id;
-  auto audit = [&](AuditRecord::Phase phase, const std::string& result_code) {
+  Row begin;
+  bool begin_sent = false;
+  auto append = [&](AuditRecord::Phase phase, const std::string& result_code, Row& row) {
     AuditRecord record = gateway_.NewAuditRecord(route, principal ? &*principal : nullptr, origin);
     if (!call_id.empty()) record.call_id = call_id;
     call_id = record.call_id;
     record.phase = phase;
     record.object_ids = object_ids;
     record.result = result_code;
-    absl::Notification stored;
-    absl::Status audit_status;
-    gateway_.audit().Append(std::move(record), [&](absl::Status s) {
-      audit_status = s;
-      stored.Notify();
+    gateway_.audit().Append(std::move(record), [&row](absl::Status s) {
+      row.status = std::move(s);
+      row.stored.Notify();
     });
-    stored.WaitForNotification();
-    return audit_status;
+  };
+  auto stored = [](Row& row) {
+    row.stored.WaitForNotification();
+    return row.status;
   };
   auto finish = [&](grpc::Status status) {
     if (Gateway::Audited(route)) {
-      // Fail closed: without a stored audit record nothing is released.
-      if (absl::Status s = audit(AuditRecord::Phase::kEnd, CodeName(status.error_code()));
-          !s.ok()) {
-        status = ToGrpcStatus(s);
-      }
+      // Fail closed: without stored audit rows nothing is released.
+      Row end;
+      append(AuditRecord::Phase::kEnd, CodeName(status.error_code()), end);
+      absl::Status audit_status = begin_sent ? stored(begin) : absl::OkStatus();
+      if (absl::Status s = stored(end); audit_status.ok()) audit_status = s;
+      if (!audit_status.ok()) status = ToGrpcStatus(audit_status);
     }
     gateway_.metrics().Record(route.name, CodeName(status.error_code()), "http",
                               absl::Now() - started);
@@ -305,9 +313,13 @@ HttpFront::Result HttpFront::CallJson(const Route& route, absl::string_view auth
   }
   if (Gateway::Audited(route)) {
     CollectObjectIds(*request, object_ids);
-    // Audit first: nothing is forwarded, so nothing written, before the begin row is stored.
-    if (absl::Status s = audit(AuditRecord::Phase::kBegin, ""); !s.ok()) {
-      return finish(ToGrpcStatus(s));
+    append(AuditRecord::Phase::kBegin, "", begin);
+    begin_sent = true;
+    // A write is forwarded only once its begin row is stored: nothing is written unaudited.
+    if (Gateway::AuditedBeforeForwarding(route) && !stored(begin).ok()) {
+      return finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                 "audit log unavailable; the call is refused and nothing was "
+                                 "forwarded"));
     }
   }
 

@@ -200,6 +200,13 @@ TEST_F(GatewayFront, UnstoredBeginRowWithholdsTheAnswer) {
   EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_TRUE(result.responses.empty());
   EXPECT_EQ(intake_.calls().size(), 1u) << "the begin row is written while the backend works";
+  // The JSON front the same: a read goes out at once, and its answer waits for the begin row.
+  auto http = PostJson(kGetStatushouder, absl::StrCat(R"({"id":")", kId, "\"}"),
+                       TokenFor("consulent", "GM0603"));
+  ASSERT_TRUE(http);
+  EXPECT_EQ(http->status, 503);
+  EXPECT_FALSE(absl::StrContains(http->body, kId)) << http->body;
+  EXPECT_EQ(intake_.calls().size(), 2u);
 
   audit_.SetFailing(false);
   EXPECT_TRUE(
