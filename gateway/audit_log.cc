@@ -116,6 +116,14 @@ void MysqlAuditLog::Append(AuditRecord record, std::function<void(absl::Status)>
   (done ? awaited_ : unawaited_).push_back({std::move(record), std::move(done)});
 }
 
+absl::Status MysqlAuditLog::Check() {
+  return pool_.Run("check audit log", [](PooledConnection& connection) {
+    std::unique_ptr<sql::ResultSet> rs(
+        connection.Prepare("SELECT id FROM audit_log WHERE id = 0").executeQuery());
+    return absl::OkStatus();
+  });
+}
+
 void MysqlAuditLog::Loop() {
   for (;;) {
     std::vector<Pending> batch;

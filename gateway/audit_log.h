@@ -48,6 +48,9 @@ class AuditLog {
   // says nobody waits for this record (an end row whose begin row is stored): it may be stored
   // after records somebody waits for, and a failure is only logged.
   virtual void Append(AuditRecord record, std::function<void(absl::Status)> done) = 0;
+  // OK when records can be stored now (for /readyz: the gateway refuses every personal-data call
+  // while they cannot); UNAVAILABLE otherwise.
+  virtual absl::Status Check() = 0;
 };
 
 // The id fields of a message: string fields named id, statushouder_id or werkplek_id, in the
@@ -70,6 +73,8 @@ class MysqlAuditLog final : public AuditLog {
   ~MysqlAuditLog() override;  // writes what is queued, then stops
 
   void Append(AuditRecord record, std::function<void(absl::Status)> done) override;
+  // Reads the audit table (no row) on a pooled connection.
+  absl::Status Check() override;
 
  private:
   struct Pending {

@@ -151,11 +151,11 @@ HttpFront::HttpFront(const Gateway& gateway, int threads)
     res.set_content("ok\n", "text/plain");
   });
   server_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
-    if (Ready()) {
+    if (const std::string missing = NotReady(); missing.empty()) {
       res.set_content("ready\n", "text/plain");
     } else {
       res.status = 503;
-      res.set_content("not ready: a backend is not SERVING\n", "text/plain");
+      res.set_content(absl::StrCat("not ready: ", missing, "\n"), "text/plain");
     }
   });
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
@@ -356,7 +356,9 @@ HttpFront::Result HttpFront::CallJson(const Route& route, absl::string_view auth
   return finish(grpc::Status::OK);
 }
 
-bool HttpFront::Ready() const {
+std::string HttpFront::NotReady() const {
+  // The gateway fails closed on the audit log: without it no personal-data call is answered.
+  if (!gateway_.audit().Check().ok()) return "the audit log cannot be written";
   for (const auto& backend : gateway_.backends()) {
     auto stub = grpc::health::v1::Health::NewStub(backend->channel);
     grpc::ClientContext context;
@@ -365,10 +367,10 @@ bool HttpFront::Ready() const {
     grpc::health::v1::HealthCheckResponse response;
     if (!stub->Check(&context, request, &response).ok() ||
         response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
-      return false;
+      return "a backend is not SERVING";
     }
   }
-  return true;
+  return "";
 }
 
 }  // namespace inburgering::gateway

@@ -1,7 +1,8 @@
 // The HTTP front: JSON over HTTP for every unary public RPC (POST /<package>.<Service>/<Method>,
 // protobuf's JSON mapping, generically from the descriptors), with the same authentication,
 // authorisation, rate limit and audit as the gRPC front; errors as {"code","message"} with the
-// HTTP status grpc-gateway uses. Also /healthz, /readyz (every backend SERVING), /metrics
+// HTTP status grpc-gateway uses. Also /healthz, /readyz (the audit log writable and every backend
+// SERVING), /metrics
 // (Prometheus text) and the static /dashboard page.
 //
 // Runs its own thread pool (cpp-httplib), one thread per open connection; handlers block on the
@@ -50,7 +51,8 @@ class HttpFront {
   };
   Result CallJson(const Route& route, absl::string_view authorization, absl::string_view body,
                   std::string origin) const;
-  bool Ready() const;
+  // Empty when the audit log can be written and every backend is SERVING; else what is not.
+  std::string NotReady() const;
 
   const Gateway& gateway_;
   std::unique_ptr<httplib::Server> server_;

@@ -354,6 +354,14 @@ TEST_F(GatewayFront, HealthReadinessAndMetrics) {
                                "le=\"+Inf\"} 1"),
             std::string::npos);
 
+  // Issue 24: /readyz checks the audit log the gateway fails closed on.
+  audit_.SetFailing(true);
+  auto no_audit = client.Get("/readyz");
+  ASSERT_TRUE(no_audit);
+  EXPECT_EQ(no_audit->status, 503);
+  EXPECT_NE(no_audit->body.find("audit log"), std::string::npos) << no_audit->body;
+  audit_.SetFailing(false);
+
   reporting_.Stop();
   auto not_ready = client.Get("/readyz");
   ASSERT_TRUE(not_ready);

@@ -211,6 +211,13 @@ TEST_F(GatewayIntegration, AuditTableGoneMeansTheCallIsRefused) {
   EXPECT_TRUE(created.id().empty()) << created.DebugString();
 }
 
+// Issue 24: /readyz asks the audit log whether it can store records; the real one reads its table.
+TEST_F(GatewayIntegration, AuditLogCheckReadsItsTable) {
+  EXPECT_TRUE(audit_->Check().ok());
+  MysqlAuditLog elsewhere(intake_db_->pool());  // a schema without the audit table
+  EXPECT_FALSE(elsewhere.Check().ok());
+}
+
 // Issue 21: a record the database refuses never fails another principal's record in the same
 // batch (a 70 KB id made the whole INSERT fail and Delft's calls were refused while Den Haag sent
 // it), and a record naming more ids than fit one row is stored whole, as several rows.

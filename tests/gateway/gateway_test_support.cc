@@ -125,6 +125,11 @@ void InMemoryAuditLog::Append(AuditRecord record, std::function<void(absl::Statu
   }
   if (done) done(status);
 }
+absl::Status InMemoryAuditLog::Check() {
+  absl::MutexLock lock(&mu_);
+  if (failing_ && !failing_only_) return absl::UnavailableError("audit log unavailable");
+  return absl::OkStatus();
+}
 std::vector<AuditRecord> InMemoryAuditLog::Rows(AuditRecord::Phase phase) const {
   absl::MutexLock lock(&mu_);
   std::vector<AuditRecord> rows;

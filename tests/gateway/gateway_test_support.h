@@ -69,6 +69,8 @@ class RecordingBackend final : public grpc::CallbackGenericService {
 class InMemoryAuditLog final : public AuditLog {
  public:
   void Append(AuditRecord record, std::function<void(absl::Status)> done) override;
+  // UNAVAILABLE while every row fails (SetFailing without a phase).
+  absl::Status Check() override;
   // The end rows (one per call, with its result), and the begin rows of admitted proxied calls.
   std::vector<AuditRecord> records() const { return Rows(AuditRecord::Phase::kEnd); }
   std::vector<AuditRecord> begins() const { return Rows(AuditRecord::Phase::kBegin); }
