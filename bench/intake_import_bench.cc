@@ -175,7 +175,7 @@ int Main() {
     for (int i = 0; i < rows; ++i) {
       v1::Statushouder s = Row(first + i);
       s.set_gemeente(gemeente);
-      s.set_phase(intake::InitialPhase(s));
+      intake::EnterInitialPhase(s);
       intake::RefreshDerived(s, today);
       s.set_id(NewId());
       s.set_version(1);

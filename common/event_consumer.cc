@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/outbox.h"
 #include "common/status.h"
 
 namespace inburgering {
@@ -38,13 +39,6 @@ void EventConsumer::Stop() {
   }
   if (reader_.joinable()) reader_.join();
   if (applier_.joinable()) applier_.join();
-}
-
-absl::Status CheckNextSequence(absl::string_view stream, int64_t last, int64_t sequence) {
-  if (sequence == last + 1) return absl::OkStatus();
-  return absl::AbortedError(absl::StrCat("stream ", stream, ": event ", sequence,
-                                         " does not follow ", last,
-                                         " (streams are gap-free); not applied"));
 }
 
 absl::StatusOr<int64_t> EventConsumer::StoredCursor() {

@@ -22,17 +22,12 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "common/mysql_pool.h"
 #include "common/principal.h"
 #include "inburgering/v1/events.pb.h"
 
 namespace inburgering {
-
-// OK when `sequence` is the one after `last` in a gap-free stream; ABORTED naming both otherwise.
-// Every reader of a stream that keeps a cursor checks each event with it.
-absl::Status CheckNextSequence(absl::string_view stream, int64_t last, int64_t sequence);
 
 class EventConsumer {
  public:

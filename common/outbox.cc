@@ -97,6 +97,13 @@ void SetHead(PooledConnection& c, int64_t head) {
 
 const std::vector<Migration>& OutboxMigrations() { return common_schema::Migrations(); }
 
+absl::Status CheckNextSequence(absl::string_view stream, int64_t last, int64_t sequence) {
+  if (sequence == last + 1) return absl::OkStatus();
+  return absl::AbortedError(absl::StrCat("stream ", stream, ": event ", sequence,
+                                         " does not follow ", last,
+                                         " (streams are gap-free); not applied"));
+}
+
 Outbox::Outbox(MysqlPool& pool, WorkerPool& workers) : pool_(pool), workers_(workers) {}
 
 Outbox::~Outbox() { Stop(); }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/migrations.h"
@@ -30,6 +31,11 @@ namespace inburgering {
 
 // Migrations of the outbox and consumer_cursors tables; apply them with the service's own.
 const std::vector<Migration>& OutboxMigrations();
+
+// OK when `sequence` is the one after `last`: a stream is gap-free (the sequencer above), so any
+// other sequence means the reader lost events on the way. ABORTED naming both otherwise. Every
+// reader of a stream that keeps a cursor checks each event with it (EventConsumer, the recount).
+absl::Status CheckNextSequence(absl::string_view stream, int64_t last, int64_t sequence);
 
 class Outbox {
  public:

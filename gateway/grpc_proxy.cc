@@ -64,10 +64,7 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     if (!InspectRequestLocked()) return;
     if (!upstream_started_) {
       // A personal-data write goes out only once its begin row is stored (BeginStoredLocked).
-      if (hold_for_begin_) {
-        first_ready_ = true;
-        return;
-      }
+      if (hold_for_begin_) return;
       StartUpstreamLocked(&request_);
     } else {
       upstream_.StartWrite(&request_);
@@ -180,18 +177,20 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     appending_thread_ = std::this_thread::get_id();
     gateway_.audit().Append(std::move(begin), [this](absl::Status s) {
       if (std::this_thread::get_id() == appending_thread_.load()) {
+        // Inside Append: OnReadDone, which holds mu_, forwards the request once this returns.
         BeginStoredHeld(s);
       } else {
         const Section section(this);
-        BeginStoredLocked(s);
+        BeginStoredLocked(s, /*forward=*/true);
       }
       PassGate(s);
     });
     appending_thread_ = std::thread::id();
   }
 
-  // The begin row of a write is stored (or could not be): forward the held request, or refuse.
-  void BeginStoredLocked(const absl::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  // The begin row of a write is stored (or could not be): forward the held request when
+  // `forward`, or refuse the call.
+  void BeginStoredLocked(const absl::Status& s, bool forward) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     hold_for_begin_ = false;
     if (finishing_) return;
     if (!s.ok()) {
@@ -200,11 +199,11 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
                                 "forwarded"));
       return;
     }
-    if (first_ready_ && !upstream_started_) StartUpstreamLocked(&request_);
+    if (forward && !upstream_started_) StartUpstreamLocked(&request_);
   }
-  // The same, called inside Append on the thread that holds mu_ (AppendBeginLocked).
+  // The same on the thread that holds mu_ inside AppendBeginLocked.
   void BeginStoredHeld(const absl::Status& s) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-    BeginStoredLocked(s);
+    BeginStoredLocked(s, /*forward=*/false);
   }
 
   void StartUpstreamLocked(const grpc::ByteBuffer* first) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -393,7 +392,6 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
   size_t begin_object_count_ = 0;
   bool begin_appended_ = false;
   bool hold_for_begin_ ABSL_GUARDED_BY(mu_) = false;  // a write waits for its begin row
-  bool first_ready_ ABSL_GUARDED_BY(mu_) = false;     // and its first message is ready to go
   std::atomic<std::thread::id> appending_thread_;
   // Outstanding conditions before the answer may go out: the outcome, plus each awaited audit
   // row. Audit callbacks arrive on the writer's thread without mu_.

@@ -239,11 +239,13 @@ absl::Status ApplyOpschorting(v1::Statushouder& s, const v1::Opschorting& opscho
   auto* list = s.mutable_pip_deadline()->mutable_opschortingen();
   // Only a deadline still running can be suspended: an opschorting starting after the due date
   // would make an overdue PIP look on time.
-  const std::optional<absl::CivilDay> vestiging = StoredDate(s.vestigingsdatum());
-  if (vestiging && opschorting.from() > FormatDate(PipDueDate(*vestiging, *list))) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "opschorting.from: after the PIP due date ", FormatDate(PipDueDate(*vestiging, *list)),
-        "; an opschorting can only suspend a deadline that is still running"));
+  if (const std::optional<absl::CivilDay> vestiging = StoredDate(s.vestigingsdatum())) {
+    const std::string due = FormatDate(PipDueDate(*vestiging, *list));
+    if (opschorting.from() > due) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("opschorting.from: after the PIP due date ", due,
+                       "; an opschorting can only suspend a deadline that is still running"));
+    }
   }
   if (list->size() >= kMaxOpschortingen) {
     return absl::FailedPreconditionError(
@@ -362,50 +364,48 @@ absl::Status ApplyTermijnExtension(v1::Statushouder& s, int months, const std::s
 
 absl::Status ApplyProfilePath(v1::Statushouder& s, const v1::Statushouder& values,
                               const std::string& path) {
-  {
-    if (path == "given_names") {
-      s.set_given_names(values.given_names());
-    } else if (path == "family_name") {
-      s.set_family_name(values.family_name());
-    } else if (path == "vestigingsdatum") {
-      if (s.phase() != v1::PHASE_INTAKE) {
-        return absl::FailedPreconditionError(
-            "vestigingsdatum: can be corrected only in phase INTAKE (enter INTAKE with "
-            "ChangePhase)");
-      }
-      if (values.vestigingsdatum().empty()) {
-        return InvalidField("statushouder.vestigingsdatum", "is required in phase INTAKE");
-      }
-      s.set_vestigingsdatum(values.vestigingsdatum());
-    } else if (path == "azc_location") {
-      s.set_azc_location(values.azc_location());
-    } else if (path == "uitkering") {
-      *s.mutable_uitkering() = values.uitkering();
-    } else if (path == "opleiding") {
-      *s.mutable_opleiding() = values.opleiding();
-    } else if (path == "prior_occupation_isco") {
-      s.set_prior_occupation_isco(values.prior_occupation_isco());
-    } else if (path == "work_wishes_isco") {
-      *s.mutable_work_wishes_isco() = values.work_wishes_isco();
-    } else if (path == "availability") {
-      *s.mutable_availability() = values.availability();
-    } else if (path == "lesson_dagdelen") {
-      *s.mutable_lesson_dagdelen() = values.lesson_dagdelen();
-    } else if (path == "home_location") {
-      if (values.has_home_location()) {
-        *s.mutable_home_location() = values.home_location();
-      } else {
-        s.clear_home_location();
-      }
-    } else if (path == "max_travel_km") {
-      s.set_max_travel_km(values.max_travel_km());
-    } else if (path == "belemmeringen") {
-      *s.mutable_belemmeringen() = values.belemmeringen();
-    } else if (path == "consent_share_identity") {
-      s.set_consent_share_identity(values.consent_share_identity());
-    } else {
-      return InvalidField("update_mask", "unknown or not updatable path");
+  if (path == "given_names") {
+    s.set_given_names(values.given_names());
+  } else if (path == "family_name") {
+    s.set_family_name(values.family_name());
+  } else if (path == "vestigingsdatum") {
+    if (s.phase() != v1::PHASE_INTAKE) {
+      return absl::FailedPreconditionError(
+          "vestigingsdatum: can be corrected only in phase INTAKE (enter INTAKE with "
+          "ChangePhase)");
     }
+    if (values.vestigingsdatum().empty()) {
+      return InvalidField("statushouder.vestigingsdatum", "is required in phase INTAKE");
+    }
+    s.set_vestigingsdatum(values.vestigingsdatum());
+  } else if (path == "azc_location") {
+    s.set_azc_location(values.azc_location());
+  } else if (path == "uitkering") {
+    *s.mutable_uitkering() = values.uitkering();
+  } else if (path == "opleiding") {
+    *s.mutable_opleiding() = values.opleiding();
+  } else if (path == "prior_occupation_isco") {
+    s.set_prior_occupation_isco(values.prior_occupation_isco());
+  } else if (path == "work_wishes_isco") {
+    *s.mutable_work_wishes_isco() = values.work_wishes_isco();
+  } else if (path == "availability") {
+    *s.mutable_availability() = values.availability();
+  } else if (path == "lesson_dagdelen") {
+    *s.mutable_lesson_dagdelen() = values.lesson_dagdelen();
+  } else if (path == "home_location") {
+    if (values.has_home_location()) {
+      *s.mutable_home_location() = values.home_location();
+    } else {
+      s.clear_home_location();
+    }
+  } else if (path == "max_travel_km") {
+    s.set_max_travel_km(values.max_travel_km());
+  } else if (path == "belemmeringen") {
+    *s.mutable_belemmeringen() = values.belemmeringen();
+  } else if (path == "consent_share_identity") {
+    s.set_consent_share_identity(values.consent_share_identity());
+  } else {
+    return InvalidField("update_mask", "unknown or not updatable path");
   }
   return absl::OkStatus();
 }
@@ -425,13 +425,11 @@ google::protobuf::RepeatedPtrField<std::string> PathsSetIn(const v1::Statushoude
   return paths;
 }
 
-v1::Phase InitialPhase(const v1::Statushouder& s) {
-  return s.vestigingsdatum().empty() ? v1::PHASE_VOORINBURGERING : v1::PHASE_INTAKE;
-}
-
 void EnterInitialPhase(v1::Statushouder& s) {
-  // In the azc the date the trajectory began is not known (the registration date is not it).
-  EnterPhase(s, InitialPhase(s), s.vestigingsdatum());
+  // Settled: INTAKE from the vestigingsdatum. In the azc: VOORINBURGERING, on a date not known
+  // (the registration date is not it).
+  EnterPhase(s, s.vestigingsdatum().empty() ? v1::PHASE_VOORINBURGERING : v1::PHASE_INTAKE,
+             s.vestigingsdatum());
 }
 
 absl::StatusOr<bool> MergeImported(v1::Statushouder& stored, const v1::Statushouder& row,

@@ -106,8 +106,6 @@ absl::Status ApplyProfileUpdate(v1::Statushouder& s, const v1::Statushouder& val
 absl::StatusOr<bool> MergeImported(v1::Statushouder& stored, const v1::Statushouder& row,
                                    absl::CivilDay today);
 
-// The phase a new statushouder starts in: INTAKE once settled, VOORINBURGERING while in the azc.
-v1::Phase InitialPhase(const v1::Statushouder& statushouder);
 // A new record enters its initial phase: INTAKE on its vestigingsdatum, or VOORINBURGERING with no
 // date (when the trajectory began in the azc is not known).
 void EnterInitialPhase(v1::Statushouder& s);

@@ -82,9 +82,6 @@ const char* OutcomeValue(v1::PlacementOutcome outcome) {
   }
 }
 
-// A placement that started: only those carry an outcome. Declined and withdrawn proposals
-// (AFGEWEZEN, INGETROKKEN), and one ended before this rule without ever starting (BEEINDIGD
-// with no start date), count nowhere as a placement or an outcome.
 // The order of the outcomes when one person has two on the same day: the better first.
 int OutcomeRank(v1::PlacementOutcome outcome) {
   switch (outcome) {
@@ -101,10 +98,23 @@ int OutcomeRank(v1::PlacementOutcome outcome) {
   }
 }
 
+// A placement that started: only those carry an outcome. Declined and withdrawn proposals
+// (AFGEWEZEN, INGETROKKEN), and one ended before that rule without ever starting (BEEINDIGD
+// with no start date), count nowhere as a placement or an outcome.
 bool Started(const v1::Placement& p) {
   return (p.status() == v1::PLACEMENT_STATUS_GESTART ||
           p.status() == v1::PLACEMENT_STATUS_BEEINDIGD) &&
          !p.start_date().empty();
+}
+
+// The one rule for what counts as an outcome, per placement and per person: a placement that
+// started and ended with one of the four outcomes on a valid date. Its value ("werk", ...), or
+// nullptr.
+const char* OutcomeOf(const v1::Placement& p) {
+  if (p.status() != v1::PLACEMENT_STATUS_BEEINDIGD || !Started(p) || !Day(p.end_date())) {
+    return nullptr;
+  }
+  return OutcomeValue(p.outcome());
 }
 
 // The earliest date of a measurement at or above `level`, whatever the skill.
@@ -180,11 +190,9 @@ PlacementFacts DerivePlacementFacts(const std::vector<PlacementWithWerkplek>& pl
       }
     }
     if (route != 0 && (facts.route == 0 || route < facts.route)) facts.route = route;
-    if (p.status() == v1::PLACEMENT_STATUS_BEEINDIGD && OutcomeValue(p.outcome()) != nullptr &&
-        Day(p.end_date()) &&
-        (p.end_date() > facts.outcome_date ||
-         (p.end_date() == facts.outcome_date &&
-          OutcomeRank(p.outcome()) < OutcomeRank(facts.outcome)))) {
+    if (OutcomeOf(p) != nullptr && (p.end_date() > facts.outcome_date ||
+                                    (p.end_date() == facts.outcome_date &&
+                                     OutcomeRank(p.outcome()) < OutcomeRank(facts.outcome)))) {
       facts.outcome = p.outcome();
       facts.outcome_date = p.end_date();
     }
@@ -301,12 +309,9 @@ std::vector<AggregateKey> PersonContributions(const v1::Statushouder& s,
 
 std::vector<AggregateKey> PlacementContributions(const v1::Placement& p) {
   std::vector<AggregateKey> keys;
-  const char* outcome = OutcomeValue(p.outcome());
+  const char* outcome = OutcomeOf(p);
+  if (outcome == nullptr || p.gemeente().empty()) return keys;
   const std::string month = MonthOf(p.end_date());
-  if (p.status() != v1::PLACEMENT_STATUS_BEEINDIGD || !Started(p) || outcome == nullptr ||
-      month.empty() || p.gemeente().empty()) {
-    return keys;
-  }
   keys.push_back({p.gemeente(), month, "uitkomst", outcome});
   if (p.outcome() == v1::PLACEMENT_OUTCOME_WERK) {
     const char* niveau = p.op_niveau() == v1::OP_NIVEAU_OP_NIVEAU      ? "op_niveau"

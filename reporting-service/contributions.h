@@ -34,7 +34,7 @@ struct PlacementFacts {
   std::string first_start_date;  // earliest start of a started placement; empty if none
   bool talend = false;           // a started placement on a werkplek where Dutch is spoken
   int route = 0;                 // best integratieroute of the placements (1..4), 0 = none
-  // The person's outcome (PersonOutcome): of the placements that started and ended with an
+  // The person's outcome (PersonContributions): of the placements that started and ended with an
   // outcome, the one that ended last (on the same day the better: werk, opleiding,
   // werkervaringsplaats, nog niet in staat); UNSPECIFIED and empty when none has.
   v1::PlacementOutcome outcome = v1::PLACEMENT_OUTCOME_UNSPECIFIED;

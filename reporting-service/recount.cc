@@ -1,7 +1,7 @@
 #include "reporting-service/recount.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/event_consumer.h"
+#include "common/outbox.h"
 #include "common/status.h"
 #include "reporting-service/projection.h"
 

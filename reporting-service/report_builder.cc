@@ -276,13 +276,13 @@ ReportModel BuildReportModel(const Figures& f, std::vector<ReportColumn> columns
   // Seed 000's table, in its order: people, one outcome each (contributions.cc,
   // PersonContributions: the placement that ended last, or "nog niet in staat" from the brede
   // intake); then the same per placement, where one person may count more than once.
-  for (const auto& [key, title, dimension] :
-       {std::tuple{"uitkomsten", "Uitkomsten per persoon", "uitkomst_persoon"},
-        std::tuple{"uitkomsten_plaatsingen", "Uitkomsten per plaatsing", "uitkomst"}}) {
+  // The per-placement werk row is werk_op_niveau's werk row: one population, linked.
+  for (const auto& [key, title, dimension, werk_link] :
+       {std::tuple{"uitkomsten", "Uitkomsten per persoon", "uitkomst_persoon", ""},
+        std::tuple{"uitkomsten_plaatsingen", "Uitkomsten per plaatsing", "uitkomst",
+                   "uitkomst_werk"}}) {
     TableBuilder t(f, cols, key, title);
-    // The per-placement werk row is werk_op_niveau's werk row: one population, linked.
-    const int werk = t.Count("werk", "Werk", dimension, {"werk"},
-                             std::string(dimension) == "uitkomst" ? "uitkomst_werk" : "");
+    const int werk = t.Count("werk", "Werk", dimension, {"werk"}, werk_link);
     const int wep =
         t.Count("werkervaringsplaats", "Werkervaringsplaats", dimension, {"werkervaringsplaats"});
     const int opl = t.Count("opleiding", "Opleiding", dimension, {"opleiding"});

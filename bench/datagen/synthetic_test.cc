@@ -175,7 +175,7 @@ TEST(SyntheticDataTest, TrajectoriesApplyInOrderAndVary) {
     const SyntheticData::Trajectory t = data.TrajectoryOf(row, i);
     v1::Statushouder s = row.statushouder();
     s.clear_brede_intake();
-    s.set_phase(intake::InitialPhase(s));
+    intake::EnterInitialPhase(s);
     settled += s.vestigingsdatum().empty() ? 0 : 1;
     ASSERT_TRUE(t.brede_intake.has_value());
     v1::RecordBredeIntakeRequest intake = *t.brede_intake;
