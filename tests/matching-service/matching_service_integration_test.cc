@@ -14,6 +14,7 @@
 #include "common/server.h"
 #include "common/status.h"
 #include "common/worker_pool.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "inburgering/v1/intake.grpc.pb.h"
 #include "inburgering/v1/matching.grpc.pb.h"
 #include "intake-service/mysql_statushouder_store.h"
@@ -725,6 +726,17 @@ TEST_F(MatchingServiceTest, AProposalIsDeclinedWithoutAnOutcome) {
   EXPECT_EQ(declined.statushouder_id(), a.id());
   EXPECT_EQ(*db_->QueryInt("SELECT status FROM placements"), v1::PLACEMENT_STATUS_AFGEWEZEN);
   EXPECT_EQ(*db_->QueryInt("SELECT capacity_used FROM werkplekken"), 0);
+  // Read back from the store: the answer is what is stored, and what the decline did not name is
+  // as the proposal had it.
+  auto stored = store_->LoadPlacements();
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals((*stored)[0], declined))
+      << (*stored)[0].DebugString();
+  EXPECT_EQ((*stored)[0].op_niveau(), placement.op_niveau());
+  EXPECT_EQ((*stored)[0].gemeente(), placement.gemeente());
+  EXPECT_EQ((*stored)[0].create_time().seconds(), placement.create_time().seconds());
+  EXPECT_EQ((*stored)[0].version(), placement.version() + 1);
 
   // Final: it cannot start afterwards.
   v1::UpdatePlacementRequest start;
