@@ -550,6 +550,14 @@ TEST_F(IntakeServiceTest, OpschortingAfterTheDueDateOrInTheFutureIsRefused) {
   request.mutable_opschorting()->set_to("2026-10-21");
   ASSERT_TRUE(Call(&Stub::RecordOpschorting, kRijswijk, request, &out).ok());
   EXPECT_EQ(out.pip_deadline().due_date(), "2026-10-30");
+  ASSERT_TRUE(Get(kRijswijk, s.id(), &read).ok());
+  EXPECT_EQ(read.version(), s.version() + 1);
+  ASSERT_EQ(read.pip_deadline().opschortingen_size(), 1);
+  EXPECT_EQ(read.pip_deadline().opschortingen(0).reason_code(), "MEDISCH");
+  EXPECT_EQ(read.vestigingsdatum(), "2026-08-01");
+  EXPECT_EQ(read.phase(), v1::PHASE_INTAKE);
+  EXPECT_EQ(read.family_name(), s.family_name());
+  EXPECT_EQ(read.bsn(), s.bsn());
 }
 
 TEST_F(IntakeServiceTest, TrajectoryFromAzcToAfgerondWithEventsForEveryStep) {
